@@ -2,7 +2,7 @@
  * The contract between the boot glue (C and assembly under boot/) and the compiled TypeScript.
  *
  * TypeScript reaches the machine only through src/port/port.native.ts, whose inline C calls the
- * glue_* functions below; the in-kernel test runners (test/kernel/*.c) use the kernel_* and
+ * glue_* functions below; the in-kernel test runners under test/kernel/ use the kernel_* and
  * report_* functions. Every value crossing this line is a 32-bit integer, so 64-bit quantities
  * (x86-64 addresses, physical addresses above 4 GiB) travel as (lo, hi) halves.
  */

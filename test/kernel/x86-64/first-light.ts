@@ -1,0 +1,74 @@
+/*
+ * First light, x86-64: TypeScript builds a fresh 4-level (or, when the boot turned on CR4.LA57,
+ * 5-level) hierarchy that maps the low 4 MiB twice - at the higher-half kernel address, where the
+ * image, its stack and the glue run, and at their identity address, where these tables are
+ * reached - plus one test page at a non-identity address above 4 GiB (1 TiB + 1 GiB + 0x123000),
+ * and loads it into CR3. test/kernel/common/first-light-checks.c checks every claim through the
+ * real MMU. 64-bit entries are written as two 32-bit halves.
+ */
+import { portRead32, portWrite32, portWriteCr3, portReadCr4, portProbe } from '../../../src/port/port.ts';
+import { shiftRightU64 } from '../../../src/int64/pair.ts';
+import { firstLightFramesFrom, firstLightTakeZeroedFrame } from '../common/first-light-frames.ts';
+
+const ENTRY_PRESENT: number = 1;
+const ENTRY_WRITABLE: number = 2;
+const CR4_LA57: number = 4096;
+const LOW_PAGES: number = 1024; // 4 MiB
+/** The kernel's higher half: 0xFFFFFFFF80000000. */
+const KERNEL_BASE_LO: number = -2147483648;
+const KERNEL_BASE_HI: number = -1;
+const TEST_PAGE_LO: number = 1075982336; // 0x40123000
+const TEST_PAGE_HI: number = 256; // 0x100: 1 TiB
+
+let root: number = 0;
+let levels: number = 4;
+let testFrameAddress: number = 0;
+
+/** Index of the entry that translates (lo, hi) in a table of `level` (1 = page table). */
+const indexAt = (lo: number, hi: number, level: number): number => shiftRightU64(lo, hi, (3 + 9 * level) | 0) & 511;
+
+const mapPage = (lo: number, hi: number, physical: number): number => {
+  let table: number = root;
+  for (let level: number = levels; level > 1; level = (level - 1) | 0) {
+    const entryAddress: number = (table + (indexAt(lo, hi, level) << 3)) | 0;
+    let entry: number = portRead32(entryAddress, 0);
+    if ((entry & ENTRY_PRESENT) === 0) {
+      entry = firstLightTakeZeroedFrame() | ENTRY_PRESENT | ENTRY_WRITABLE;
+      portWrite32((entryAddress + 4) | 0, 0, 0);
+      portWrite32(entryAddress, 0, entry);
+    }
+    table = entry & -4096;
+  }
+  const leafAddress: number = (table + (indexAt(lo, hi, 1) << 3)) | 0;
+  portWrite32((leafAddress + 4) | 0, 0, 0);
+  portWrite32(leafAddress, 0, (physical & -4096) | ENTRY_PRESENT | ENTRY_WRITABLE);
+  return 0;
+};
+
+/** Builds the hierarchy from frames at and after firstFreeFrame; returns the root's address. */
+export const firstLightBuild = (firstFreeFrame: number): number => {
+  levels = (portReadCr4() & CR4_LA57) !== 0 ? 5 : 4;
+  firstLightFramesFrom(firstFreeFrame);
+  root = firstLightTakeZeroedFrame();
+  for (let page: number = 0; page < LOW_PAGES; page = (page + 1) | 0) {
+    mapPage(page << 12, 0, page << 12);
+    mapPage((KERNEL_BASE_LO + (page << 12)) | 0, KERNEL_BASE_HI, page << 12);
+  }
+  testFrameAddress = firstLightTakeZeroedFrame();
+  mapPage(TEST_PAGE_LO, TEST_PAGE_HI, testFrameAddress);
+  return root;
+};
+
+/** Loads the new root into CR3 (paging is already on in long mode). */
+export const firstLightActivate = (): number => portWriteCr3(root, 0);
+
+export const firstLightLevels = (): number => levels;
+export const firstLightTestLo = (): number => TEST_PAGE_LO;
+export const firstLightTestHi = (): number => TEST_PAGE_HI;
+export const firstLightFrameLo = (): number => testFrameAddress;
+export const firstLightWrite = (value: number): number => portWrite32(TEST_PAGE_LO, TEST_PAGE_HI, value);
+export const firstLightRead = (): number => portRead32(TEST_PAGE_LO, TEST_PAGE_HI);
+/** Reads the test frame through its identity mapping: the same word if the translation is right. */
+export const firstLightReadAlias = (): number => portRead32(testFrameAddress, 0);
+/** Probes the page after the test page, which nothing maps. */
+export const firstLightProbeUnmapped = (kind: number): number => portProbe((TEST_PAGE_LO + 4096) | 0, TEST_PAGE_HI, kind);

@@ -1,0 +1,19 @@
+/*
+ * The kernels `make run` and the QEMU suite boot: which ISO, with how much memory, on which CPU.
+ * The ISOs are built by the Makefile (build/iso/<name>.iso).
+ */
+export interface Boot {
+  /** Shown in reports; also the ISO's base name. */
+  name: string;
+  iso: string;
+  memory: string;
+  cpu?: string;
+  /** What the boot must show beyond passing its checks. */
+  expectLog?: RegExp;
+}
+
+export const boots: Boot[] = [
+  { name: 'i386', iso: 'build/iso/i386.iso', memory: '128M', expectLog: /2-level paging/ },
+  { name: 'x86-64', iso: 'build/iso/x86-64.iso', memory: '128M', expectLog: /4-level paging/ },
+  { name: 'x86-64-la57', iso: 'build/iso/x86-64-la57.iso', memory: '128M', cpu: 'max', expectLog: /5-level paging/ },
+];
