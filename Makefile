@@ -1,0 +1,93 @@
+# tsmm - build, boot and test the memory manager.
+#
+#   make run    install what is missing, build both kernels, boot them in QEMU, print their checks
+#   make test   install what is missing, build, run every suite; ends with "N passed, N failed"
+#
+# How TypeScript becomes a kernel (docs/pipeline.md has the details):
+#   tools/bundle.mjs       the kernel's modules -> one .ts (dependency order, port swapped native)
+#   porf c --valtype=i32   .ts -> C
+#   tools/freestanding.mjs C -> freestanding C with mm_module_init()
+#   tools/c-header.mjs     plain C prototypes (mm.h) for porffor's calling convention
+#   gcc -m32 / -m64        mm.o, linked with the boot glue (boot/) into a Multiboot2 ELF and a GRUB ISO
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+.DELETE_ON_ERROR:
+
+NODE := node
+PORF := node_modules/.bin/porf
+SETUP_STAMP := build/.setup-done
+
+include boot/boot.mk
+
+# What each kernel compiles in: its TypeScript entries and its C checks.
+KERNEL_TS_i386 := test/kernel/i386/first-light.ts
+KERNEL_TS_x86-64 := test/kernel/x86-64/first-light.ts
+KERNEL_CHECKS := test/kernel/common/first-light-checks.c
+
+TS_SOURCES := $(shell find src arch test/kernel -name '*.ts' 2>/dev/null)
+# Generated C is porffor's, not ours: its unused labels and temporaries are not worth warnings.
+GENERATED_C_WARNINGS := -Wno-unused-label -Wno-unused-variable -Wno-unused-but-set-variable -Wno-error
+CFLAGS_i386 := $(BOOT_CFLAGS_I386) -Iboot/common
+CFLAGS_x86-64 := $(BOOT_CFLAGS_X86_64) -Iboot/common
+LDFLAGS_i386 := $(LDFLAGS_I386)
+LDFLAGS_x86-64 := $(LDFLAGS_X86_64)
+BOOT_OBJS_i386 := $(BOOT_OBJS_I386)
+BOOT_OBJS_x86-64 := $(BOOT_OBJS_X86_64)
+
+ISOS := build/iso/i386.iso build/iso/x86-64.iso build/iso/x86-64-la57.iso
+
+.PHONY: run test setup kernels lint clean
+.SECONDARY:
+.SECONDEXPANSION:
+
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP): tools/setup.sh package.json package-lock.json $(wildcard patches/*)
+	@tools/setup.sh
+	@mkdir -p $(@D) && touch $@
+
+kernels: $(ISOS)
+
+build/%/mm.ts: $(TS_SOURCES) tools/bundle.mjs | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(NODE) tools/bundle.mjs $@ $(KERNEL_TS_$*)
+
+build/%/mm.porf.c: build/%/mm.ts | $(SETUP_STAMP)
+	$(PORF) c --module --valtype=i32 $< $@ >/dev/null
+
+build/%/mm.c: build/%/mm.porf.c tools/freestanding.mjs
+	$(NODE) tools/freestanding.mjs $< $@
+
+build/%/mm.h: build/%/mm.ts build/%/mm.c tools/c-header.mjs
+	$(NODE) tools/c-header.mjs build/$*/mm.ts build/$*/mm.c $@
+
+build/%/mm.o: build/%/mm.c boot/common/glue.h
+	$(CC) $(CFLAGS_$*) $(GENERATED_C_WARNINGS) -c $< -o $@
+
+build/%/checks.o: $(KERNEL_CHECKS) build/%/mm.h boot/common/glue.h
+	$(CC) $(CFLAGS_$*) -Ibuild/$* -c $< -o $@
+
+build/%/kernel.elf: build/%/mm.o build/%/checks.o $$(BOOT_OBJS_$$*) linker/%.ld
+	ld $(LDFLAGS_$*) -o $@ $(BOOT_OBJS_$*) build/$*/mm.o build/$*/checks.o
+	grub-file --is-x86-multiboot2 $@
+
+build/iso/i386.iso: build/i386/kernel.elf
+	$(call make_iso,$<,,$@)
+build/iso/x86-64.iso: build/x86-64/kernel.elf
+	$(call make_iso,$<,,$@)
+build/iso/x86-64-la57.iso: build/x86-64/kernel.elf
+	$(call make_iso,$<,la57,$@)
+
+run: kernels
+	$(NODE) node_modules/.bin/tsx tools/run-kernels.ts
+
+lint: | $(SETUP_STAMP)
+	node_modules/.bin/eslint src arch test/kernel
+	node_modules/.bin/tsc --noEmit -p tsconfig.json
+
+test: kernels
+	@set +e; node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=build/test-report.json; \
+	  $(NODE) tools/test-summary.mjs build/test-report.json
+
+clean:
+	rm -rf build
