@@ -28,18 +28,14 @@ KERNEL_CHECKS := test/kernel/common/first-light-checks.c
 TS_SOURCES := $(shell find src arch test/kernel -name '*.ts' 2>/dev/null)
 # Generated C is porffor's, not ours: its unused labels and temporaries are not worth warnings.
 GENERATED_C_WARNINGS := -Wno-unused-label -Wno-unused-variable -Wno-unused-but-set-variable -Wno-error
-CFLAGS_i386 := $(BOOT_CFLAGS_I386) -Iboot/common
-CFLAGS_x86-64 := $(BOOT_CFLAGS_X86_64) -Iboot/common
-LDFLAGS_i386 := $(LDFLAGS_I386)
-LDFLAGS_x86-64 := $(LDFLAGS_X86_64)
-BOOT_OBJS_i386 := $(BOOT_OBJS_I386)
-BOOT_OBJS_x86-64 := $(BOOT_OBJS_X86_64)
+CFLAGS_i386 := $(BOOT_CFLAGS_I386)
+CFLAGS_x86-64 := $(BOOT_CFLAGS_X86_64)
 
 ISOS := build/iso/i386.iso build/iso/x86-64.iso build/iso/x86-64-la57.iso
 
 .PHONY: run test setup kernels lint clean
+# Keep intermediate files (bundle, C, objects): they are what one reads when something goes wrong.
 .SECONDARY:
-.SECONDEXPANSION:
 
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP): tools/setup.sh package.json package-lock.json $(wildcard patches/*)
@@ -64,25 +60,23 @@ build/%/mm.h: build/%/mm.ts build/%/mm.c tools/c-header.mjs
 build/%/mm.o: build/%/mm.c boot/common/glue.h
 	$(CC) $(CFLAGS_$*) $(GENERATED_C_WARNINGS) -c $< -o $@
 
-build/%/checks.o: $(KERNEL_CHECKS) build/%/mm.h boot/common/glue.h
+build/%/checks-first-light.o: $(KERNEL_CHECKS) build/%/mm.h boot/common/glue.h
 	$(CC) $(CFLAGS_$*) -Ibuild/$* -c $< -o $@
 
-build/%/kernel.elf: build/%/mm.o build/%/checks.o $$(BOOT_OBJS_$$*) linker/%.ld
-	ld $(LDFLAGS_$*) -o $@ $(BOOT_OBJS_$*) build/$*/mm.o build/$*/checks.o
-	grub-file --is-x86-multiboot2 $@
+build/i386/kernel-%.elf: $(BOOT_OBJS_I386) build/i386/mm.o build/i386/checks-%.o $(BOOT_LDSCRIPT_I386)
+	$(BOOT_LD) $(LDFLAGS_I386) -o $@ $(filter %.o,$^)
+build/x86-64/kernel-%.elf: $(BOOT_OBJS_X86_64) build/x86-64/mm.o build/x86-64/checks-%.o $(BOOT_LDSCRIPT_X86_64)
+	$(BOOT_LD) $(LDFLAGS_X86_64) -o $@ $(filter %.o,$^)
 
-build/iso/i386.iso: build/i386/kernel.elf
-	$(call make_iso,$<,,$@)
-build/iso/x86-64.iso: build/x86-64/kernel.elf
-	$(call make_iso,$<,,$@)
-build/iso/x86-64-la57.iso: build/x86-64/kernel.elf
-	$(call make_iso,$<,la57,$@)
+$(eval $(call boot_iso,build/iso/i386.iso,build/i386/kernel-first-light.elf,))
+$(eval $(call boot_iso,build/iso/x86-64.iso,build/x86-64/kernel-first-light.elf,))
+$(eval $(call boot_iso,build/iso/x86-64-la57.iso,build/x86-64/kernel-first-light.elf,la57))
 
 run: kernels
 	$(NODE) node_modules/.bin/tsx tools/run-kernels.ts
 
 lint: | $(SETUP_STAMP)
-	node_modules/.bin/eslint src arch test/kernel
+	node_modules/.bin/eslint --no-error-on-unmatched-pattern src arch test/kernel
 	node_modules/.bin/tsc --noEmit -p tsconfig.json
 
 test: kernels

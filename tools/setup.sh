@@ -24,8 +24,10 @@ fi
 
 stamp=node_modules/.tsmm-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ -n "$(find patches -newer "$stamp" -type f)" ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install from the lock file rather than npm ci: npm 11 here writes lock files without the
+  # optional per-platform packages (rollup's), which npm ci then calls out of sync.
+  echo "setup: npm install"
+  npm install --no-save --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
 # A silently unpatched porffor would compile wrong code: make sure the patch is in.

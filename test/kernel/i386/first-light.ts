@@ -11,7 +11,7 @@ const PTE_PRESENT: number = 1;
 const PTE_WRITABLE: number = 2;
 const CR0_PG: number = -2147483648;
 const IDENTITY_PAGES: number = 1024; // one page table: 4 MiB
-/** 0x40000000 + 0x123000: deliberately not an identity address, and not table-aligned. */
+/** 0x40223000: deliberately not an identity address, and not table-aligned. */
 const TEST_PAGE_LINEAR: number = 1075982336;
 
 let directory: number = 0;

@@ -2,7 +2,7 @@
  * First light, x86-64: TypeScript builds a fresh 4-level (or, when the boot turned on CR4.LA57,
  * 5-level) hierarchy that maps the low 4 MiB twice - at the higher-half kernel address, where the
  * image, its stack and the glue run, and at their identity address, where these tables are
- * reached - plus one test page at a non-identity address above 4 GiB (1 TiB + 1 GiB + 0x123000),
+ * reached - plus one test page at a non-identity address above 4 GiB (0x100_4022_3000: 1 TiB + 1 GiB + 0x223000),
  * and loads it into CR3. test/kernel/common/first-light-checks.c checks every claim through the
  * real MMU. 64-bit entries are written as two 32-bit halves.
  */
@@ -17,7 +17,7 @@ const LOW_PAGES: number = 1024; // 4 MiB
 /** The kernel's higher half: 0xFFFFFFFF80000000. */
 const KERNEL_BASE_LO: number = -2147483648;
 const KERNEL_BASE_HI: number = -1;
-const TEST_PAGE_LO: number = 1075982336; // 0x40123000
+const TEST_PAGE_LO: number = 1075982336; // 0x40223000
 const TEST_PAGE_HI: number = 256; // 0x100: 1 TiB
 
 let root: number = 0;
