@@ -42,7 +42,8 @@ $(SETUP_STAMP): tools/setup.sh package.json package-lock.json $(wildcard patches
 	@tools/setup.sh
 	@mkdir -p $(@D) && touch $@
 
-kernels: $(ISOS)
+# The objects are listed too: the object tests (test/native/objects.test.ts) read them.
+kernels: $(ISOS) build/i386/mm.o build/x86-64/mm.o
 
 build/%/mm.ts: $(TS_SOURCES) tools/bundle.mjs | $(SETUP_STAMP)
 	@mkdir -p $(@D)
