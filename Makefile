@@ -27,7 +27,7 @@ KERNEL_CHECKS := test/kernel/common/first-light-checks.c
 
 TS_SOURCES := $(shell find src arch test/kernel -name '*.ts' 2>/dev/null)
 # Generated C is porffor's, not ours: its unused labels and temporaries are not worth warnings.
-GENERATED_C_WARNINGS := -Wno-unused-label -Wno-unused-variable -Wno-unused-but-set-variable -Wno-error
+GENERATED_C_WARNINGS := -Wno-unused-label -Wno-unused-variable -Wno-unused-but-set-variable -Wno-unused-parameter -Wno-error
 CFLAGS_i386 := $(BOOT_CFLAGS_I386)
 CFLAGS_x86-64 := $(BOOT_CFLAGS_X86_64)
 

@@ -101,5 +101,6 @@ $(1): $(2) $(BOOT_GRUB_CFG) boot/boot.mk
 	rmdir $(BOOT_BUILD)/iso-tmp 2>/dev/null || true
 endef
 
-# The objects are built through pattern rules only; keep make from deleting them as intermediates.
-.SECONDARY: $(BOOT_OBJS_I386) $(BOOT_OBJS_X86_64)
+# The objects are built through pattern rules only, so make would delete them as intermediates:
+# the including Makefile declares `.SECONDARY:` with no prerequisites (every target kept). A list
+# here would turn that off for every other file (GNU make honours either form, not both).
