@@ -15,6 +15,18 @@
 typedef int32_t glue_i32;
 
 /* ---- memory and CPU instructions (port) ---- */
+/*
+ * A 32-bit access at a linear address (lo, hi); on i386 hi must be 0 (the cast drops it). Inline
+ * here because the page walkers call them in their inner loops; the hosted differential build
+ * (test/native/hosted/) supplies its own glue.h in which they reach an emulated memory instead.
+ */
+static inline glue_i32 glue_read32(glue_i32 lo, glue_i32 hi) {
+  return *(volatile glue_i32 *)(uintptr_t)(((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo);
+}
+static inline void glue_write32(glue_i32 lo, glue_i32 hi, glue_i32 value) {
+  *(volatile glue_i32 *)(uintptr_t)(((uint64_t)(uint32_t)hi << 32) | (uint32_t)lo) = value;
+}
+
 /* Control register 3: the physical address of the root table. On i386 hi must be 0. */
 void glue_write_cr3(glue_i32 lo, glue_i32 hi);
 glue_i32 glue_read_cr3_lo(void);

@@ -5,19 +5,20 @@
  * Every function is one line of inline C that names its own parameters and locals, so keep them
  * tiny; the glue_* functions are implemented in boot/ (see boot/common/glue.h). Memory is reached
  * by linear address: a 64-bit address travels as (lo, hi); on i386 hi is ignored by the cast.
+ * The hosted differential build swaps glue.h, not this file, so the same C is tested there.
  * Functions without a natural result return 0 (the subset has only numbers).
  */
 
 /** Reads the 32-bit word at linear address (lo, hi). */
 export const portRead32 = (lo: number, hi: number): number => {
   let value: number = 0;
-  Porffor.c`value = *(volatile i32 *)(uintptr_t)(((u64)(u32)hi << 32) | (u32)lo);`;
+  Porffor.c`value = glue_read32(lo, hi);`;
   return value;
 };
 
 /** Writes the 32-bit word at linear address (lo, hi). */
 export const portWrite32 = (lo: number, hi: number, value: number): number => {
-  Porffor.c`*(volatile i32 *)(uintptr_t)(((u64)(u32)hi << 32) | (u32)lo) = value;`;
+  Porffor.c`glue_write32(lo, hi, value);`;
   return 0;
 };
 
