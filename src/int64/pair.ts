@@ -12,6 +12,15 @@ export let pairHi: number = 0;
 
 const SIGN_BIT: number = -2147483648;
 
+/**
+ * Returns a 64-bit result from another module: sets pairHi (an import is read-only outside its
+ * own module) and returns lo, as in `return returnPair(lo, hi);`.
+ */
+export const returnPair = (lo: number, hi: number): number => {
+  pairHi = hi;
+  return lo;
+};
+
 /** Unsigned 32-bit a < b (int32 comparison after flipping the sign bits). */
 export const lessThanU32 = (a: number, b: number): number => ((a ^ SIGN_BIT) < (b ^ SIGN_BIT) ? 1 : 0);
 

@@ -323,7 +323,7 @@ export interface PairCall {
 }
 
 /** The exported functions of pair.ts that return a 64-bit value (low half + pairHi). */
-export const PAIR_RESULT_FNS = new Set(['add64', 'sub64', 'shiftLeft64', 'shiftRightU64', 'frameToAddress', 'signExtend64']);
+export const PAIR_RESULT_FNS = new Set(['returnPair', 'add64', 'sub64', 'shiftLeft64', 'shiftRightU64', 'frameToAddress', 'signExtend64']);
 
 /** All calls of the pair test: every exported function with edge and seeded random operands. */
 export function pairCalls(seed = 64064, randomPerFn = 96): PairCall[] {
@@ -360,6 +360,7 @@ export function pairCalls(seed = 64064, randomPerFn = 96): PairCall[] {
   for (let k = 0; k < randomPerFn; k++) push('signExtend64', [...rndPair(), (rnd() >>> 0) % 64]);
   for (const w of WORDS) push('frameToAddress', [w]);
   for (let k = 0; k < randomPerFn; k++) push('frameToAddress', [rnd()]);
+  for (const p of PAIRS) push('returnPair', [...p]);
   for (const p of PAIRS) push('addressToFrame', [...p]);
   for (let k = 0; k < randomPerFn; k++) push('addressToFrame', [...rndPair()]);
   return calls;

@@ -64,6 +64,7 @@ const reference: Record<string, (...a: number[]) => number[] | null> = {
     const b = u64(bl, bh);
     return [a < b ? -1 : a > b ? 1 : 0];
   },
+  returnPair: (lo, hi) => [lo, hi],
   add64: (al, ah, bl, bh) => halves(u64(al, ah) + u64(bl, bh)),
   addCarries64: (al, ah, bl, bh) => [u64(al, ah) + u64(bl, bh) >= 1n << 64n ? 1 : 0],
   sub64: (al, ah, bl, bh) => halves(u64(al, ah) - u64(bl, bh)),
