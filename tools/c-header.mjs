@@ -14,6 +14,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 export class HeaderError extends Error {}
 
 const NUMBER_TYPE_TAG = 1; // porffor's TYPES.number
+const ERROR_CODE_RE = /^export const (ERR_[A-Z0-9_]+): number = (-?\d+);$/gm;
+
+/** mm_error_name(): the names of src/errors.ts's codes, for kernel logs (the subset has no strings). */
+const errorNameFunction = (bundleSource) => {
+  const codes = [...bundleSource.matchAll(ERROR_CODE_RE)];
+  if (codes.length === 0) return [];
+  const cases = codes.map(([, name, value]) => `    case ${value}: return "${name}";`);
+  return [
+    '/* The name of an error code of src/errors.ts. */',
+    'static inline const char *mm_error_name(int32_t code) {',
+    '  switch (code) {',
+    ...cases,
+    '    default: return code >= 0 ? "ok" : "ERR_UNKNOWN";',
+    '  }',
+    '}',
+    '',
+  ];
+};
 const EXPORT_RE = /^export const ([A-Za-z_$][\w$]*)\s*=\s*\(/gm;
 const PROTOTYPE_RE = /^(i32|void|struct ReturnValue) ([A-Za-z_]\w*)\(([^)]*)\);$/gm;
 
@@ -66,6 +84,7 @@ export const makeHeader = (bundleSource, cSource) => {
     '/* Plain wrappers. */',
     ...wrappers,
     '',
+    ...errorNameFunction(bundleSource),
     '#endif',
     ''
   ].join('\n');
