@@ -43,8 +43,9 @@ export const makeFreestanding = (c) => {
 
   out = out.replace(/^((?:i32|void|struct ReturnValue) \w+)\(\)/gm, '$1(void)');
 
-  for (const fn of ['printf', 'putchar', 'malloc', 'calloc', 'free', 'exit', 'memcpy(_memory']) {
-    if (out.includes(`${fn}(`) || out.includes(fn + ' ')) throw new FreestandingError(`the module calls ${fn}: it needs porffor's hosted runtime`);
+  for (const fn of ['printf', 'putchar', 'malloc', 'calloc', 'free', 'exit']) {
+    // a call, not a local of the same name (porffor keeps the TypeScript's local names)
+    if (new RegExp(`\\b${fn}\\s*\\(`).test(out)) throw new FreestandingError(`the module calls ${fn}: it needs porffor's hosted runtime`);
   }
   const typedefLines = new Set(['typedef float f32;', 'typedef double f64;']);
   for (const line of out.split('\n')) {

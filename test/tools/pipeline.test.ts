@@ -129,6 +129,9 @@ describe('freestanding post-processor', () => {
   it('refuses output that needs a runtime', () => {
     expect(() => makeFreestanding(porfforOutput.replace('return a;', 'return _memory[a];'))).toThrow(FreestandingError);
     expect(() => makeFreestanding(porfforOutput.replace('return a;', 'printf("%i", a); return a;'))).toThrow(/printf/);
+    expect(() => makeFreestanding(porfforOutput.replace('return a;', 'free (p); return a;'))).toThrow(/free/);
+    // a local named like a libc function is no call
+    expect(makeFreestanding(porfforOutput.replace('return a;', 'i32 free = a; return free;'))).toContain('i32 free = a;');
     expect(() => makeFreestanding(porfforOutput.replace('return a;', 'f64 x = a; return (i32)x;'))).toThrow(/floating point/);
   });
 });
