@@ -20,10 +20,15 @@ SETUP_STAMP := build/.setup-done
 
 include boot/boot.mk
 
-# What each kernel compiles in: its TypeScript entries and its C checks.
-KERNEL_TS_i386 := test/kernel/i386/first-light.ts
-KERNEL_TS_x86-64 := test/kernel/x86-64/first-light.ts
-KERNEL_CHECKS := test/kernel/common/first-light-checks.c
+# What each kernel compiles in: its TypeScript entries (the bundler follows their imports) and
+# the C checks under test/kernel/common/.
+KERNEL_TS_COMMON := src/memory/physical-setup.ts src/memory/temporary-mappings.ts src/memory/kernel-heap.ts
+KERNEL_TS_i386 := test/kernel/i386/first-light.ts $(KERNEL_TS_COMMON)
+KERNEL_TS_x86-64 := test/kernel/x86-64/first-light.ts $(KERNEL_TS_COMMON)
+KERNEL_CHECKS_C := $(wildcard test/kernel/common/*.c)
+KERNEL_CHECKS_H := $(wildcard test/kernel/common/*.h)
+CHECK_OBJS_i386 := $(patsubst test/kernel/common/%.c,build/i386/checks/%.o,$(KERNEL_CHECKS_C))
+CHECK_OBJS_x86-64 := $(patsubst test/kernel/common/%.c,build/x86-64/checks/%.o,$(KERNEL_CHECKS_C))
 
 TS_SOURCES := $(shell find src arch test/kernel -name '*.ts' 2>/dev/null)
 # Generated C is porffor's, not ours: its unused labels and temporaries are not worth warnings.
@@ -61,17 +66,21 @@ build/%/mm.h: build/%/mm.ts build/%/mm.c tools/c-header.mjs
 build/%/mm.o: build/%/mm.c boot/common/glue.h
 	$(CC) $(CFLAGS_$*) $(GENERATED_C_WARNINGS) -c $< -o $@
 
-build/%/checks-first-light.o: $(KERNEL_CHECKS) build/%/mm.h boot/common/glue.h
-	$(CC) $(CFLAGS_$*) -Ibuild/$* -c $< -o $@
+build/i386/checks/%.o: test/kernel/common/%.c build/i386/mm.h $(KERNEL_CHECKS_H) boot/common/glue.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_i386) -Ibuild/i386 -c $< -o $@
+build/x86-64/checks/%.o: test/kernel/common/%.c build/x86-64/mm.h $(KERNEL_CHECKS_H) boot/common/glue.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_x86-64) -Ibuild/x86-64 -c $< -o $@
 
-build/i386/kernel-%.elf: $(BOOT_OBJS_I386) build/i386/mm.o build/i386/checks-%.o $(BOOT_LDSCRIPT_I386)
+build/i386/kernel.elf: $(BOOT_OBJS_I386) build/i386/mm.o $(CHECK_OBJS_i386) $(BOOT_LDSCRIPT_I386)
 	$(BOOT_LD) $(LDFLAGS_I386) -o $@ $(filter %.o,$^)
-build/x86-64/kernel-%.elf: $(BOOT_OBJS_X86_64) build/x86-64/mm.o build/x86-64/checks-%.o $(BOOT_LDSCRIPT_X86_64)
+build/x86-64/kernel.elf: $(BOOT_OBJS_X86_64) build/x86-64/mm.o $(CHECK_OBJS_x86-64) $(BOOT_LDSCRIPT_X86_64)
 	$(BOOT_LD) $(LDFLAGS_X86_64) -o $@ $(filter %.o,$^)
 
-$(eval $(call boot_iso,build/iso/i386.iso,build/i386/kernel-first-light.elf,))
-$(eval $(call boot_iso,build/iso/x86-64.iso,build/x86-64/kernel-first-light.elf,))
-$(eval $(call boot_iso,build/iso/x86-64-la57.iso,build/x86-64/kernel-first-light.elf,la57))
+$(eval $(call boot_iso,build/iso/i386.iso,build/i386/kernel.elf,))
+$(eval $(call boot_iso,build/iso/x86-64.iso,build/x86-64/kernel.elf,))
+$(eval $(call boot_iso,build/iso/x86-64-la57.iso,build/x86-64/kernel.elf,la57))
 
 run: kernels
 	$(NODE) node_modules/.bin/tsx tools/run-kernels.ts

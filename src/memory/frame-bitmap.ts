@@ -543,6 +543,58 @@ export const frameFreeCount = (): number => bitmapFreeFrames;
 export const frameUsedCount = (): number => (bitmapFrameCount - bitmapReservedFrames - bitmapFreeFrames) | 0;
 
 // ---------------------------------------------------------------------------------------------
+// The largest run of free frames (kernel heap discovery)
+// ---------------------------------------------------------------------------------------------
+
+let bitmapLargestRunCount: number = 0;
+
+/**
+ * The first frame of the longest run of free frames (the lowest such run on a tie), or
+ * ERR_NOT_INITIALISED / ERR_OUT_OF_MEMORY (no free frame); its length is then
+ * frameLargestFreeRunCount(). Reads every used word once: whole free and whole used words cost
+ * one test each, so 64 GiB is 512 Ki word reads. A boot-time query, not an allocation path.
+ */
+export const frameLargestFreeRun = (): number => {
+  if (bitmapFrameCount === 0) return ERR_NOT_INITIALISED;
+  let bestFirst: number = -1;
+  let bestCount: number = 0;
+  let runFirst: number = 0;
+  let runCount: number = 0;
+  for (let word: number = 0; word < bitmapWordCount; word = (word + 1) | 0) {
+    const used: number = bitmapReadUsed(word);
+    if (used === 0) {
+      if (runCount === 0) runFirst = word << 5;
+      runCount = (runCount + 32) | 0;
+      continue;
+    }
+    for (let bit: number = 0; bit < 32; bit = (bit + 1) | 0) {
+      if ((used & (1 << bit)) === 0) {
+        if (runCount === 0) runFirst = ((word << 5) + bit) | 0;
+        runCount = (runCount + 1) | 0;
+      } else {
+        if (runCount > bestCount) {
+          bestFirst = runFirst;
+          bestCount = runCount;
+        }
+        runCount = 0;
+      }
+      if (used === -1) break;
+    }
+    if (used === -1) runCount = 0;
+  }
+  if (runCount > bestCount) {
+    bestFirst = runFirst;
+    bestCount = runCount;
+  }
+  if (bestCount === 0) return ERR_OUT_OF_MEMORY;
+  bitmapLargestRunCount = bestCount;
+  return bestFirst;
+};
+
+/** Length of the run frameLargestFreeRun last found. */
+export const frameLargestFreeRunCount = (): number => bitmapLargestRunCount;
+
+// ---------------------------------------------------------------------------------------------
 // Physical addresses. Frame -> address is frameToAddress in src/int64/pair.ts (low half returned,
 // high half in pairHi).
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
  * The boot helpers, and the kernels' first-light code (test/kernel/) run on the emulated machine
  * through the port: the same TypeScript the QEMU kernels run, checked here by the emulated MMU.
  */
+import { frameBitmapAddUsable, frameBitmapInit, frameBitmapStorageBytes } from '../../src/memory/frame-bitmap.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installMachine } from '../../src/port/port.ts';
 import * as firstLightI386 from '../kernel/i386/first-light.ts';
@@ -53,7 +54,8 @@ describe.each([4, 5] as const)('bootX86_64 with %i levels', (levels) => {
     const machine = createMachine({ ramBytes: 64 * 1024 * 1024 });
     bootX86_64(machine, { levels, firstTableFrame: 0x100 });
     installMachine(machine);
-    const root = firstLightX86_64.firstLightBuild(0x200);
+    giveFrames();
+    const root = firstLightX86_64.firstLightBuild();
     firstLightX86_64.firstLightActivate();
     expect(machine.readCr3Lo()).toBe(root);
     expect(firstLightX86_64.firstLightLevels()).toBe(levels);
@@ -69,11 +71,18 @@ describe.each([4, 5] as const)('bootX86_64 with %i levels', (levels) => {
   });
 });
 
+/** First light takes its frames from the page bitmap: frames 0x200..0x2FF, storage at 3 MiB. */
+const giveFrames = (): void => {
+  expect(frameBitmapInit(0x4000, 0x300000, 0, frameBitmapStorageBytes(0x4000))).toBe(0);
+  expect(frameBitmapAddUsable(0x200, 0x100)).toBe(0x100);
+};
+
 describe('i386 boot state', () => {
   it('runs the i386 first-light kernel code through the port from paging off', () => {
     const machine = createMachine({ ramBytes: 64 * 1024 * 1024 });
     installMachine(machine);
-    firstLightI386.firstLightBuild(0x200);
+    giveFrames();
+    firstLightI386.firstLightBuild();
     expect(machine.pagingMode).toBe('off');
     firstLightI386.firstLightActivate();
     expect(machine.pagingMode).toBe('two-level');

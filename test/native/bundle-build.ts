@@ -98,14 +98,16 @@ export const loadBundleNode = (entries: string[]): DifferentialSide & { lastMach
       const machine = new FlatMachine();
       port.installMachine(machine);
       lastMachine = machine;
-      const exports: Record<string, unknown> = {};
-      for (const entry of entries) Object.assign(exports, await import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href));
+      // Module namespaces, not copies: an exported `let` (pairHi, mb2Status) is read live at each step.
+      const namespaces: Record<string, unknown>[] = [];
+      for (const entry of entries) namespaces.push(await import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href));
+      const lookup = (name: string): unknown => namespaces.find((namespace) => name in namespace)?.[name];
       return steps.map((step) => {
-        if ('get' in step) return exports[step.get] as number;
+        if ('get' in step) return lookup(step.get) as number;
         if (step.call in HOSTED_CONTROLS) {
           return (machine as unknown as Record<string, (...a: number[]) => number>)[step.call](...step.args);
         }
-        const f = exports[step.call];
+        const f = lookup(step.call);
         if (typeof f !== 'function') throw new Error(`no exported function '${step.call}'`);
         return (f as (...a: number[]) => number)(...step.args);
       });

@@ -40,7 +40,7 @@ describe('float instruction detector', () => {
 
 describe.each(['i386', 'x86-64'])('%s objects', (arch) => {
   const mmObject = `build/${arch}/mm.o`;
-  const kernel = `build/${arch}/kernel-first-light.elf`;
+  const kernel = `build/${arch}/kernel.elf`;
 
   it('mm.o needs only symbols the glue defines', () => {
     expect(existsSync(mmObject), `${mmObject} missing: run make kernels`).toBe(true);

@@ -3,7 +3,7 @@
  * The ISOs are built by the Makefile (build/iso/<name>.iso).
  */
 export interface Boot {
-  /** Shown in reports; also the ISO's base name. */
+  /** Shown in reports. */
   name: string;
   iso: string;
   memory: string;
@@ -13,7 +13,10 @@ export interface Boot {
 }
 
 export const boots: Boot[] = [
-  { name: 'i386', iso: 'build/iso/i386.iso', memory: '128M', expectLog: /2-level paging/ },
-  { name: 'x86-64', iso: 'build/iso/x86-64.iso', memory: '128M', expectLog: /4-level paging/ },
-  { name: 'x86-64-la57', iso: 'build/iso/x86-64-la57.iso', memory: '128M', cpu: 'max', expectLog: /5-level paging/ },
+  { name: 'i386-128M', iso: 'build/iso/i386.iso', memory: '128M', expectLog: /2-level paging/ },
+  { name: 'i386-4G', iso: 'build/iso/i386.iso', memory: '4G', expectLog: /2-level paging/ },
+  { name: 'x86-64-128M', iso: 'build/iso/x86-64.iso', memory: '128M', expectLog: /4-level paging/ },
+  { name: 'x86-64-4G', iso: 'build/iso/x86-64.iso', memory: '4G', expectLog: /4-level paging/ },
+  { name: 'x86-64-6G', iso: 'build/iso/x86-64.iso', memory: '6G', expectLog: /4-level paging/ },
+  { name: 'x86-64-la57-128M', iso: 'build/iso/x86-64-la57.iso', memory: '128M', cpu: 'max', expectLog: /5-level paging/ },
 ];

@@ -1,10 +1,9 @@
 /*
  * First light's checks, the same for both kernels: the TypeScript (test/kernel/<arch>/
- * first-light.ts, compiled by porffor) builds and loads its own page tables; every claim is then
- * checked here through the real MMU and reported on serial.
+ * first-light.ts, compiled by porffor) builds its own page tables from page-bitmap frames and
+ * loads them; every claim is then checked here through the real MMU and reported on serial.
  */
-#include "glue.h"
-#include "mm.h"
+#include "checks.h"
 
 #define PF_PRESENT 1u
 #define PF_WRITE 2u
@@ -22,10 +21,12 @@ static void check_unmapped_probe(const char *name, int kind, uint32_t expected_c
   report_check(name, code != -1 && cr2 == test_page_linear() + 4096, "cr2", cr2);
 }
 
-void kernel_run_checks(void) {
-  uint32_t first_free_frame = (kernel_image_phys_end() + 4095) >> 12;
-  uint32_t root = (uint32_t)mm_firstLightBuild((int32_t)first_free_frame);
-  report_check("first-light.root-is-fresh-frame", root >= (first_free_frame << 12) && (root & 4095) == 0, "root", root);
+void first_light_checks(void) {
+  int32_t free_before = mm_frameFreeCount();
+  uint32_t root = (uint32_t)mm_firstLightBuild();
+  report_check("first-light.root-from-bitmap", root != 0 && (root & 4095) == 0 && mm_frameIsFree((int32_t)(root >> 12)) == 0 &&
+                                                   mm_frameFreeCount() < free_before,
+               "root", root);
   report_check("first-light.tables-below-4m", mm_firstLightFrameLo() < 0x400000, "test-frame", (uint32_t)mm_firstLightFrameLo());
   report_log(mm_firstLightLevels() == 5 ? "first light: 5-level paging (LA57)" :
              mm_firstLightLevels() == 4 ? "first light: 4-level paging" : "first light: 2-level paging");
