@@ -38,7 +38,7 @@ CFLAGS_x86-64 := $(BOOT_CFLAGS_X86_64)
 
 ISOS := build/iso/i386.iso build/iso/x86-64.iso build/iso/x86-64-la57.iso
 
-.PHONY: run test setup kernels lint clean
+.PHONY: run test setup kernels lint bench clean
 # Keep intermediate files (bundle, C, objects): they are what one reads when something goes wrong.
 .SECONDARY:
 
@@ -92,6 +92,10 @@ lint: | $(SETUP_STAMP)
 test: kernels
 	@set +e; node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=build/test-report.json; \
 	  $(NODE) tools/test-summary.mjs build/test-report.json
+
+# Benchmarks print figures measured side by side in one run; they never fail on a slow day.
+bench: | $(SETUP_STAMP)
+	$(NODE) node_modules/.bin/tsx tools/bench.ts
 
 clean:
 	rm -rf build

@@ -14,7 +14,6 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 // @ts-expect-error plain ESM tool without type declarations
 import { bundle } from '../../tools/bundle.mjs';
-import { vi } from 'vitest';
 import { FlatMachine, HOSTED_CONTROLS } from '../support/flat-machine.ts';
 import {
   BuildError,
@@ -93,6 +92,8 @@ export const loadBundleNode = (entries: string[]): DifferentialSide & { lastMach
   return {
     lastMachine: () => lastMachine,
     async run(steps) {
+      // vitest's registry reset (imported here, so scripts outside vitest can use the native side)
+      const { vi } = await import('vitest');
       vi.resetModules();
       const port = await import('../../src/port/port.ts');
       const machine = new FlatMachine();

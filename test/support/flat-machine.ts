@@ -126,6 +126,10 @@ export class FlatMachine implements PortMachine {
   hosted_page_count(): number {
     return this.pages.size;
   }
+  /** Microseconds of a monotonic clock, wrapping at 2^32 (as glue.c). */
+  hosted_clock_us(): number {
+    return Number(process.hrtime.bigint() / 1000n) | 0;
+  }
 
   peek32(lo: number, hi: number): number {
     const at = this.word(lo, hi, false);
@@ -145,4 +149,5 @@ export const HOSTED_CONTROLS: Record<string, number> = {
   hosted_counter: 1,
   hosted_set_cpuid: 3,
   hosted_page_count: 0,
+  hosted_clock_us: 0,
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PAGE_WORDS 1024
 #define TABLE_BITS 20
@@ -131,3 +132,10 @@ glue_i32 hosted_set_cpuid(glue_i32 leaf, glue_i32 reg, glue_i32 value) {
   return 0;
 }
 glue_i32 hosted_page_count(void) { return (glue_i32)page_count; }
+
+/* Microseconds of a monotonic clock, wrapping at 2^32: benchmarks take differences. */
+glue_i32 hosted_clock_us(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (glue_i32)(uint32_t)((uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u);
+}

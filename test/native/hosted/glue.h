@@ -46,5 +46,6 @@ glue_i32 hosted_poke32(glue_i32 lo, glue_i32 hi, glue_i32 value);
 glue_i32 hosted_counter(glue_i32 which);
 glue_i32 hosted_set_cpuid(glue_i32 leaf, glue_i32 reg, glue_i32 value);
 glue_i32 hosted_page_count(void);
+glue_i32 hosted_clock_us(void);
 
 #endif
