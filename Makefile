@@ -36,7 +36,7 @@ GENERATED_C_WARNINGS := -Wno-unused-label -Wno-unused-variable -Wno-unused-but-s
 CFLAGS_i386 := $(BOOT_CFLAGS_I386)
 CFLAGS_x86-64 := $(BOOT_CFLAGS_X86_64)
 
-ISOS := build/iso/i386.iso build/iso/x86-64.iso build/iso/x86-64-la57.iso
+ISOS := build/iso/i386.iso build/iso/i386-pae.iso build/iso/x86-64.iso build/iso/x86-64-la57.iso
 
 .PHONY: run test setup kernels lint bench clean
 # Keep intermediate files (bundle, C, objects): they are what one reads when something goes wrong.
@@ -79,6 +79,7 @@ build/x86-64/kernel.elf: $(BOOT_OBJS_X86_64) build/x86-64/mm.o $(CHECK_OBJS_x86-
 	$(BOOT_LD) $(LDFLAGS_X86_64) -o $@ $(filter %.o,$^)
 
 $(eval $(call boot_iso,build/iso/i386.iso,build/i386/kernel.elf,))
+$(eval $(call boot_iso,build/iso/i386-pae.iso,build/i386/kernel.elf,pae))
 $(eval $(call boot_iso,build/iso/x86-64.iso,build/x86-64/kernel.elf,))
 $(eval $(call boot_iso,build/iso/x86-64-la57.iso,build/x86-64/kernel.elf,la57))
 

@@ -91,7 +91,7 @@ console.log('| workload | Node | native | Node / native |');
 console.log('| --- | --- | --- | --- |');
 for (const workload of workloads) {
   const nodeMs = await measure(nodeRun, workload);
-  const nativeMs = await measure((steps) => native.run(steps), workload);
+  const nativeMs = await measure(async (steps) => native.run(steps), workload);
   const per = (ms: number): string => `${ms.toFixed(1)} ms (${((ms * 1000) / workload.units).toFixed(3)} us/${workload.unit})`;
   console.log(`| ${workload.name} | ${per(nodeMs)} | ${per(nativeMs)} | ${(nodeMs / nativeMs).toFixed(2)} |`);
 }

@@ -55,7 +55,7 @@ describe.each([4, 5] as const)('bootX86_64 with %i levels', (levels) => {
     bootX86_64(machine, { levels, firstTableFrame: 0x100 });
     installMachine(machine);
     giveFrames();
-    const root = firstLightX86_64.firstLightBuild();
+    const root = firstLightX86_64.firstLightBuild(0);
     firstLightX86_64.firstLightActivate();
     expect(machine.readCr3Lo()).toBe(root);
     expect(firstLightX86_64.firstLightLevels()).toBe(levels);
@@ -82,7 +82,7 @@ describe('i386 boot state', () => {
     const machine = createMachine({ ramBytes: 64 * 1024 * 1024 });
     installMachine(machine);
     giveFrames();
-    firstLightI386.firstLightBuild();
+    firstLightI386.firstLightBuild(0);
     expect(machine.pagingMode).toBe('off');
     firstLightI386.firstLightActivate();
     expect(machine.pagingMode).toBe('two-level');

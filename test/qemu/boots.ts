@@ -15,6 +15,8 @@ export interface Boot {
 export const boots: Boot[] = [
   { name: 'i386-128M', iso: 'build/iso/i386.iso', memory: '128M', expectLog: /2-level paging/ },
   { name: 'i386-4G', iso: 'build/iso/i386.iso', memory: '4G', expectLog: /2-level paging/ },
+  { name: 'i386-pae-128M', iso: 'build/iso/i386-pae.iso', memory: '128M', expectLog: /PAE paging/ },
+  { name: 'i386-pae-4G', iso: 'build/iso/i386-pae.iso', memory: '4G', expectLog: /PAE paging/ },
   { name: 'x86-64-128M', iso: 'build/iso/x86-64.iso', memory: '128M', expectLog: /4-level paging/ },
   { name: 'x86-64-4G', iso: 'build/iso/x86-64.iso', memory: '4G', expectLog: /4-level paging/ },
   { name: 'x86-64-6G', iso: 'build/iso/x86-64.iso', memory: '6G', expectLog: /4-level paging/ },

@@ -15,14 +15,12 @@
 #define VIEW_OFFSET_LO ((int32_t)0x80000000u)
 #define VIEW_OFFSET_HI ((int32_t)0xFFFFFFFFu)
 #define TEMP_SLOTS 8
-#define TEMP_ENTRY_BYTES 8
 #else
 /* Paging is off at boot: all of the low 4 GiB is reachable at its own address. */
 #define REACHABLE_FRAMES 0x100000u
 #define VIEW_OFFSET_LO 0
 #define VIEW_OFFSET_HI 0
 #define TEMP_SLOTS 4
-#define TEMP_ENTRY_BYTES 4
 #endif
 
 /* What the Multiboot2 memory map says, read by C independently of the TypeScript parser. */

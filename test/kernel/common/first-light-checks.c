@@ -23,13 +23,15 @@ static void check_unmapped_probe(const char *name, int kind, uint32_t expected_c
 
 void first_light_checks(void) {
   int32_t free_before = mm_frameFreeCount();
-  uint32_t root = (uint32_t)mm_firstLightBuild();
+  uint32_t root = (uint32_t)mm_firstLightBuild(kernel_cmdline_has("pae"));
   report_check("first-light.root-from-bitmap", root != 0 && (root & 4095) == 0 && mm_frameIsFree((int32_t)(root >> 12)) == 0 &&
                                                    mm_frameFreeCount() < free_before,
                "root", root);
   report_check("first-light.tables-below-4m", mm_firstLightFrameLo() < 0x400000, "test-frame", (uint32_t)mm_firstLightFrameLo());
-  report_log(mm_firstLightLevels() == 5 ? "first light: 5-level paging (LA57)" :
-             mm_firstLightLevels() == 4 ? "first light: 4-level paging" : "first light: 2-level paging");
+  report_log(mm_firstLightLevels() == 5   ? "first light: 5-level paging (LA57)"
+             : mm_firstLightLevels() == 4 ? "first light: 4-level paging"
+             : mm_firstLightLevels() == 3 ? "first light: PAE paging"
+                                          : "first light: 2-level paging");
 
   mm_firstLightActivate();
   report_check("first-light.cr3-loaded", (uint32_t)glue_read_cr3_lo() == root && glue_read_cr3_hi() == 0, "cr3",

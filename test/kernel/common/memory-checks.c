@@ -109,7 +109,7 @@ static volatile uint32_t *slot_pointer(int32_t slot) { return (volatile uint32_t
 void temporary_mapping_checks(const struct map_facts *facts) {
   int32_t entries = mm_firstLightWindowEntries();
   int32_t status = mm_temporaryMappingsConfigure(TEMP_SLOTS, mm_firstLightWindowLo(), mm_firstLightWindowHi(), entries, 0,
-                                                 TEMP_ENTRY_BYTES, 3 /* present, writable */, 0);
+                                                 mm_firstLightEntryBytes(), 3 /* present, writable */, 0);
   report_check("temp.configure", status == 0, mm_error_name(status), (uint32_t)status);
   int32_t frames[TEMP_SLOTS];
   int ok = 1;
@@ -131,7 +131,7 @@ void temporary_mapping_checks(const struct map_facts *facts) {
   code = glue_probe((int32_t)(uint32_t)slot_address(TEMP_SLOTS), (int32_t)(slot_address(TEMP_SLOTS) >> 32), 0);
   report_check("temp.beyond-last-slot-faults", code == 0, "error", (uint32_t)code);
 
-  if (TEMP_ENTRY_BYTES == 8 && facts->first_high_usable != 0) {
+  if (mm_firstLightEntryBytes() == 8 && facts->first_high_usable != 0) {
     int32_t high = (int32_t)facts->first_high_usable + 5;
     int claimed = mm_frameClaim(high, 1) == 0;
     mm_unmapTemporaryPhysicalPage(2);

@@ -53,8 +53,10 @@ const mapPage = (lo: number, hi: number, physical: number): number => {
   return portWrite32(leafAddress, 0, (physical & -4096) | ENTRY_PRESENT | ENTRY_WRITABLE);
 };
 
-/** Builds the hierarchy from page-bitmap frames; returns the root's address. */
-export const firstLightBuild = (): number => {
+/** Builds the hierarchy from page-bitmap frames; returns the root's address. (`usePae` is the
+ * i386 kernel's choice; long mode always has 64-bit entries.) */
+export const firstLightBuild = (usePae: number): number => {
+  if (usePae !== 0 && usePae !== 1) return -1;
   levels = (portReadCr4() & CR4_LA57) !== 0 ? 5 : 4;
   root = kernelTakeZeroedFrame();
   for (let page: number = 0; page < LOW_PAGES; page = (page + 1) | 0) {
@@ -74,6 +76,8 @@ export const firstLightWindowEntries = (): number => leafEntryAddress(WINDOW_LO,
 export const firstLightWindowLo = (): number => WINDOW_LO;
 export const firstLightWindowHi = (): number => WINDOW_HI;
 export const firstLightLevels = (): number => levels;
+/** Bytes per page-table entry: always 8 in long mode. */
+export const firstLightEntryBytes = (): number => 8;
 export const firstLightTestLo = (): number => TEST_PAGE_LO;
 export const firstLightTestHi = (): number => TEST_PAGE_HI;
 export const firstLightFrameLo = (): number => testFrameAddress;
