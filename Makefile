@@ -52,7 +52,7 @@ kernels: $(ISOS) build/i386/mm.o build/x86-64/mm.o
 
 build/%/mm.ts: $(TS_SOURCES) tools/bundle.mjs | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	$(NODE) tools/bundle.mjs $@ $(KERNEL_TS_$*)
+	$(NODE) tools/bundle.mjs --arch $* $@ $(KERNEL_TS_$*)
 
 build/%/mm.porf.c: build/%/mm.ts | $(SETUP_STAMP)
 	$(PORF) c --module --valtype=i32 $< $@ >/dev/null

@@ -5,16 +5,20 @@
  * porffor has no cross-file imports, so the modules are concatenated in dependency order
  * (every module after the modules it imports), their import lines dropped and their type
  * annotations kept: porffor uses the annotations as type hints, and without them it falls back to
- * dynamic typing and pulls in its whole runtime. src/port/port.ts (the host port, which delegates
- * to the emulated machine) is swapped for its native twin src/port/port.native.ts.
+ * dynamic typing and pulls in its whole runtime. Two host-only seams are swapped for what the
+ * kernel links instead: src/port/port.ts (which delegates to the emulated machine) for its native
+ * twin src/port/port.native.ts, and src/paging/backend.ts (which delegates to an installed
+ * backend) for the architecture's arch/<arch>/backend.ts.
  *
- * Usage: node tools/bundle.mjs <out.ts> <entry.ts>...
+ * Usage: node tools/bundle.mjs [--arch i386|x86-64] <out.ts> <entry.ts>...
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 
 const PORT_HOST = 'src/port/port.ts';
 const PORT_NATIVE = 'src/port/port.native.ts';
+const BACKEND_SEAM = 'src/paging/backend.ts';
+const ARCHES = ['i386', 'x86-64'];
 
 // `import { a, b } from './x.ts';` possibly over several lines; `import type` too.
 const IMPORT_RE = /^import\s+(type\s+)?\{[^}]*\}\s+from\s+['"]([^'"]+)['"];?[ \t]*$/gm;
@@ -23,19 +27,28 @@ const TOP_LEVEL_NAME_RE = /^(?:export\s+)?(?:const|let)\s+([A-Za-z_$][\w$]*)/gm;
 
 export class BundleError extends Error {}
 
-/** Returns the project-relative module path that a (possibly host-only) module resolves to. */
-const nativeTwin = (root, file) => (relative(root, file) === PORT_HOST ? resolve(root, PORT_NATIVE) : file);
+/** The module a kernel links in place of `file` (the host-only seams), or `file` itself. */
+const nativeTwin = (root, file, arch) => {
+  const path = relative(root, file);
+  if (path === PORT_HOST) return resolve(root, PORT_NATIVE);
+  if (path === BACKEND_SEAM) {
+    if (!arch) throw new BundleError(`${BACKEND_SEAM} is imported: name the architecture (--arch ${ARCHES.join('|')})`);
+    return resolve(root, `arch/${arch}/backend.ts`);
+  }
+  return file;
+};
 
 /**
  * Reads the entries and everything they import; returns the modules in dependency order, each
  * { file, source } with imports removed.
  */
-export const collectModules = (root, entries) => {
+export const collectModules = (root, entries, arch) => {
+  if (arch !== undefined && !ARCHES.includes(arch)) throw new BundleError(`unknown architecture '${arch}'`);
   const ordered = [];
   const state = new Map(); // file -> 'visiting' | 'done'
 
   const visit = (file, importer) => {
-    file = nativeTwin(root, file);
+    file = nativeTwin(root, file, arch);
     const seen = state.get(file);
     if (seen === 'done') return;
     if (seen === 'visiting') {
@@ -80,8 +93,8 @@ const checkUniqueNames = (root, modules) => {
   }
 };
 
-export const bundle = (root, entries) => {
-  const modules = collectModules(root, entries);
+export const bundle = (root, entries, arch) => {
+  const modules = collectModules(root, entries, arch);
   checkUniqueNames(root, modules);
   const parts = modules.map(({ file, source }) => `// ---- ${relative(root, file)} ----\n${source.trim()}\n`);
   const from = entries.map((entry) => relative(root, resolve(entry))).join(', ');
@@ -89,14 +102,20 @@ export const bundle = (root, entries) => {
 };
 
 const main = () => {
-  const [out, ...entries] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  let arch;
+  if (args[0] === '--arch') {
+    arch = args[1];
+    args.splice(0, 2);
+  }
+  const [out, ...entries] = args;
   if (!out || entries.length === 0) {
-    console.error('usage: node tools/bundle.mjs <out.ts> <entry.ts>...');
+    console.error('usage: node tools/bundle.mjs [--arch i386|x86-64] <out.ts> <entry.ts>...');
     process.exit(2);
   }
   const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
   try {
-    const text = bundle(root, entries);
+    const text = bundle(root, entries, arch);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, text);
   } catch (error) {

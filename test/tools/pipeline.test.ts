@@ -57,6 +57,19 @@ describe('bundler', () => {
     expect(out).not.toContain('// host');
   });
 
+  it('links the architecture\'s backend in place of the paging seam, and needs --arch for it', () => {
+    const root = tree({
+      'src/paging/backend.ts': 'export const archLevels = (): number => 0; // seam\n',
+      'arch/i386/backend.ts': 'export const archLevels = (): number => 2; // i386\n',
+      'arch/x86-64/backend.ts': 'export const archLevels = (): number => 4; // x86-64\n',
+      'src/a.ts': "import { archLevels } from './paging/backend.ts';\nexport const a = (): number => archLevels();\n",
+    });
+    expect(bundle(root, [join(root, 'src/a.ts')], 'x86-64')).toContain('// x86-64');
+    expect(bundle(root, [join(root, 'src/a.ts')], 'i386')).toContain('// i386');
+    expect(() => bundle(root, [join(root, 'src/a.ts')])).toThrow(/--arch/);
+    expect(() => bundle(root, [join(root, 'src/a.ts')], 'arm')).toThrow(/unknown architecture/);
+  });
+
   it('refuses cycles, duplicate module-level names, unreadable and non-relative imports', () => {
     const cycle = tree({
       'a.ts': "import { b } from './b.ts';\nexport const a: number = 1;\n",
