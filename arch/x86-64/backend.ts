@@ -69,8 +69,12 @@ export const archLeafAllowed = (level: number): number => {
 /** Index of the entry translating (lo, hi) in a table of `level`. */
 export const archIndexOf = (level: number, lo: number, hi: number): number => shiftRightU64(lo, hi, archLevelShift(level)) & 511;
 
-/** An entry pointing to the table in `frame`, granting the rights its subtree needs. */
-export const archEncodeTable = (frame: number, flags: number): number => {
+/**
+ * An entry of a table at `level` (2 and up) pointing to the next table, in `frame`, granting the
+ * rights its subtree needs.
+ */
+export const archEncodeTable = (frame: number, level: number, flags: number): number => {
+  if (level < 2) return returnPair(0, 0);
   let lo: number = (frame << 12) | X64_P;
   if ((flags & PAGE_WRITE) !== 0) lo = lo | X64_RW;
   if ((flags & PAGE_USER) !== 0) lo = lo | X64_US;
@@ -147,6 +151,12 @@ export const archUserEndHi = (): number => (x64Levels === 5 ? 16777216 : 32768);
 /** Kernel space: from the start of the upper half to the top of the address space. */
 export const archKernelStartLo = (): number => 0;
 export const archKernelStartHi = (): number => (x64Levels === 5 ? -16777216 : -32768);
-/** Root entries that map kernel space, shared by every address space: [first, first + count). */
-export const archKernelRootFirst = (): number => 256;
-export const archKernelRootCount = (): number => 256;
+/**
+ * Kernel ranges: linear ranges every address space maps the same way (their tables are shared).
+ * x86-64 has one, the upper canonical half: [archKernelStart, 2^64); an end of 0:0 means 2^64.
+ */
+export const archKernelRangeCount = (): number => 1;
+export const archKernelRangeStartLo = (index: number): number => (index === 0 ? archKernelStartLo() : 0);
+export const archKernelRangeStartHi = (index: number): number => (index === 0 ? archKernelStartHi() : 0);
+export const archKernelRangeEndLo = (index: number): number => (index === 0 ? 0 : 0);
+export const archKernelRangeEndHi = (index: number): number => (index === 0 ? 0 : 0);
