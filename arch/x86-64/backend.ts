@@ -158,5 +158,5 @@ export const archKernelStartHi = (): number => (x64Levels === 5 ? -16777216 : -3
 export const archKernelRangeCount = (): number => 1;
 export const archKernelRangeStartLo = (index: number): number => (index === 0 ? archKernelStartLo() : 0);
 export const archKernelRangeStartHi = (index: number): number => (index === 0 ? archKernelStartHi() : 0);
-export const archKernelRangeEndLo = (index: number): number => (index === 0 ? 0 : 0);
-export const archKernelRangeEndHi = (index: number): number => (index === 0 ? 0 : 0);
+export const archKernelRangeEndLo = (index: number): number => 0;
+export const archKernelRangeEndHi = (index: number): number => 0;
