@@ -12,7 +12,7 @@
  *   - low memory [0, 1 MiB): real-mode IVT and BIOS data, EBDA, VGA and BIOS ROMs, trampolines;
  *     it also keeps frame 0 out of circulation, so physical address 0 never reads as "none";
  *   - the kernel image, the Multiboot2 information block, every boot module;
- *   - the bitmap's storage.
+ *   - the manager's storage: the bitmap, then the per-frame counters (frame-counters.ts).
  * Usable frames above 8 TiB (frame numbers are int32) are left out.
  */
 import { ERR_NONE, ERR_NO_USABLE_MEMORY, ERR_INVALID_ARGUMENT } from '../errors.ts';
@@ -40,6 +40,7 @@ import {
   frameContaining,
   frameAtOrAbove,
 } from './frame-bitmap.ts';
+import { frameCountersBytes, frameCountersInit } from './frame-counters.ts';
 
 /** Frames below 1 MiB stay reserved (see the policy above). */
 export const LOW_MEMORY_FRAMES: number = 256;
@@ -161,12 +162,17 @@ export const physicalMemorySetup = (
 
   const bytes: number = frameBitmapStorageBytes(covered);
   if (bytes < 0) return bytes;
-  const storageFrames: number = bytes >>> 12;
+  const counterBytes: number = frameCountersBytes(covered);
+  if (counterBytes < 0) return counterBytes;
+  const storageFrames: number = ((bytes + counterBytes) | 0) >>> 12;
   const storage: number = setupPlaceStorage(storageFrames, reachableFrames);
   if (storage < 0) return ERR_NO_USABLE_MEMORY;
   const storageLo: number = add64(storage << 12, storage >>> 20, offsetLo, offsetHi);
-  const init: number = frameBitmapInit(covered, storageLo, pairHi, bytes);
+  const storageHi: number = pairHi;
+  const init: number = frameBitmapInit(covered, storageLo, storageHi, bytes);
   if (init !== ERR_NONE) return init;
+  const counters: number = frameCountersInit(covered, (storageLo + bytes) | 0, storageHi, counterBytes);
+  if (counters !== ERR_NONE) return counters;
 
   for (let r: number = 0; r < ranges; r = (r + 1) | 0) {
     if (mb2MemoryRangeType(r) !== MB2_MEMORY_USABLE) continue;
@@ -197,7 +203,7 @@ export const physicalMemorySetup = (
   return ERR_NONE;
 };
 
-/** Where the bitmap's storage went: first frame and frame count. */
+/** Where the manager's storage (bitmap, then frame counters) went: first frame and frame count. */
 export const physicalBitmapFirstFrame = (): number => setupStorageFirst;
 export const physicalBitmapFrames = (): number => setupStorageFrames;
 /** Frames the bitmap covers: up to the end of the highest usable range. */

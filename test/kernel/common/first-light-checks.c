@@ -27,7 +27,7 @@ void first_light_checks(void) {
   report_check("first-light.root-from-bitmap", root != 0 && (root & 4095) == 0 && mm_frameIsFree((int32_t)(root >> 12)) == 0 &&
                                                    mm_frameFreeCount() < free_before,
                "root", root);
-  report_check("first-light.tables-below-4m", mm_firstLightFrameLo() < 0x400000, "test-frame", (uint32_t)mm_firstLightFrameLo());
+  report_check("first-light.tables-below-16m", mm_firstLightFrameLo() < 0x1000000, "test-frame", (uint32_t)mm_firstLightFrameLo());
   report_log(mm_firstLightLevels() == 5   ? "first light: 5-level paging (LA57)"
              : mm_firstLightLevels() == 4 ? "first light: 4-level paging"
              : mm_firstLightLevels() == 3 ? "first light: PAE paging"

@@ -61,8 +61,8 @@ void memory_setup_checks(struct map_facts *facts) {
   report_check("memory.reserved-matches-map", (uint32_t)mm_frameReservedCount() == facts->covered_frames - expected_total,
                "reserved", (uint32_t)mm_frameReservedCount());
   report_check("memory.storage-in-free-ram", storage_usable && storage_end <= REACHABLE_FRAMES, "storage", (uint64_t)storage_first << 12);
-  /* first light identity-maps 4 MiB: the bitmap must stay reachable once it loads its own CR3 */
-  report_check("memory.storage-below-4m", storage_end <= 1024, "storage-end", (uint64_t)storage_end << 12);
+  /* first light maps the low 16 MiB: the storage must stay reachable once it loads its own CR3 */
+  report_check("memory.storage-below-16m", storage_end <= 4096, "storage-end", (uint64_t)storage_end << 12);
 }
 
 void frame_allocation_checks(const struct map_facts *facts) {

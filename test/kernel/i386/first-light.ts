@@ -1,7 +1,7 @@
 /*
  * First light, i386: TypeScript builds its own page tables - classic two-level, or PAE
  * (three-level, 64-bit entries, frames above 4 GiB) when the boot asks for it - that identity-map
- * the low 4 MiB (kernel image, stack, glue, the page bitmap, these tables) and map one test page
+ * the low 16 MiB (kernel image, stack, glue, the manager's storage, these tables) and map one test page
  * at a non-identity linear address, prepares the page table of the temporary-mapping window,
  * loads the root into CR3 and turns paging on. The C checks under test/kernel/common/ then check
  * every claim through the real MMU.
@@ -13,7 +13,7 @@ const PTE_PRESENT: number = 1;
 const PTE_WRITABLE: number = 2;
 const CR0_PG: number = -2147483648;
 const CR4_PAE: number = 32;
-const IDENTITY_PAGES: number = 1024; // 4 MiB
+const IDENTITY_PAGES: number = 4096; // 16 MiB
 /** 0x40223000: deliberately not an identity address, and not table-aligned. */
 const TEST_PAGE_LINEAR: number = 1075982336;
 /** The temporary-mapping window: 0x00C00000, its own page table. */

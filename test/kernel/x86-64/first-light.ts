@@ -1,6 +1,6 @@
 /*
  * First light, x86-64: TypeScript builds a fresh 4-level (or, when the boot turned on CR4.LA57,
- * 5-level) hierarchy that maps the low 4 MiB twice - at the higher-half kernel address, where the
+ * 5-level) hierarchy that maps the low 16 MiB twice - at the higher-half kernel address, where the
  * image, its stack and the glue run, and at their identity address, where these tables and the
  * page bitmap are reached - plus one test page at a non-identity address above 4 GiB
  * (0x100_4022_3000: 1 TiB + 1 GiB + 0x223000) and the page table of the temporary-mapping window,
@@ -14,7 +14,7 @@ import { kernelTakeZeroedFrame } from '../common/kernel-frames.ts';
 const ENTRY_PRESENT: number = 1;
 const ENTRY_WRITABLE: number = 2;
 const CR4_LA57: number = 4096;
-const LOW_PAGES: number = 1024; // 4 MiB
+const LOW_PAGES: number = 4096; // 16 MiB
 /** The kernel's higher half: 0xFFFFFFFF80000000. */
 const KERNEL_BASE_LO: number = -2147483648;
 const KERNEL_BASE_HI: number = -1;
