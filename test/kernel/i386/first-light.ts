@@ -16,8 +16,8 @@ const CR4_PAE: number = 32;
 const IDENTITY_PAGES: number = 4096; // 16 MiB
 /** 0x40223000: deliberately not an identity address, and not table-aligned. */
 const TEST_PAGE_LINEAR: number = 1075982336;
-/** The temporary-mapping window: 0x00C00000, its own page table. */
-const WINDOW_LINEAR: number = 12582912;
+/** The temporary-mapping window: 0xFFC00000, the last 4 MiB of the space, its own page table. */
+const WINDOW_LINEAR: number = -4194304;
 
 let root: number = 0;
 let pae: number = 0;
