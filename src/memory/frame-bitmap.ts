@@ -394,12 +394,32 @@ export const frameBitmapReserve = (firstFrame: number, count: number): number =>
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Allocation-failure injection, for tests of every caller's rollback: after frameInjectFailure(k)
+ * the k-th allocation call from now (frameAlloc, frameAllocContiguous, frameAllocBelow; k >= 1)
+ * returns ERR_OUT_OF_MEMORY as if memory were exhausted; 0 turns it off. Costs one test per call.
+ */
+let bitmapFailCountdown: number = 0;
+
+export const frameInjectFailure = (k: number): number => {
+  bitmapFailCountdown = k > 0 ? k : 0;
+  return 0;
+};
+
+/** 1 when this allocation call is the injected failure (counts the call down). */
+const bitmapInjectedFailure = (): number => {
+  if (bitmapFailCountdown === 0) return 0;
+  bitmapFailCountdown = (bitmapFailCountdown - 1) | 0;
+  return bitmapFailCountdown === 0 ? 1 : 0;
+};
+
+/**
  * Allocates one frame: the lowest free frame in or after the hint word, wrapping once to the
  * start (next fit: successive calls do not rescan the frames they already handed out). Returns
  * the frame, or ERR_NOT_INITIALISED, ERR_OUT_OF_MEMORY. The frame is NOT zeroed.
  */
 export const frameAlloc = (): number => {
   if (bitmapFrameCount === 0) return ERR_NOT_INITIALISED;
+  if (bitmapInjectedFailure() === 1) return ERR_OUT_OF_MEMORY;
   if (bitmapFreeFrames === 0) return ERR_OUT_OF_MEMORY;
   let word: number = bitmapFindWordWithFree(bitmapHintWord, bitmapWordCount);
   if (word < 0) word = bitmapFindWordWithFree(0, bitmapHintWord);
@@ -430,6 +450,7 @@ export const frameAllocContiguous = (count: number, alignFrames: number): number
   if (count === 0) return ERR_ZERO_SIZE;
   if (count < 0) return ERR_INVALID_ARGUMENT;
   if (alignFrames <= 0 || (alignFrames & ((alignFrames - 1) | 0)) !== 0) return ERR_INVALID_ARGUMENT;
+  if (bitmapInjectedFailure() === 1) return ERR_OUT_OF_MEMORY;
   if (count > bitmapFreeFrames) return ERR_OUT_OF_MEMORY;
   const lastStart: number = (bitmapFrameCount - count) | 0; // >= 0: count <= free <= frameCount
   let from: number = 0;
@@ -452,6 +473,20 @@ export const frameAllocContiguous = (count: number, alignFrames: number): number
     }
     from = (blocker + 1) | 0;
   }
+};
+
+/**
+ * One frame below `limitFrame` (for structures that must be reachable through a window that maps
+ * only low memory, e.g. page tables under i386's direct map): the lowest free frame, or
+ * ERR_OUT_OF_MEMORY when every free frame is at or above the limit.
+ */
+export const frameAllocBelow = (limitFrame: number): number => {
+  if (bitmapFrameCount === 0) return ERR_NOT_INITIALISED;
+  if (bitmapInjectedFailure() === 1) return ERR_OUT_OF_MEMORY;
+  const found: number = bitmapFindFreeFrom(0);
+  if (found < 0 || found >= limitFrame) return ERR_OUT_OF_MEMORY;
+  bitmapApplyRange(BITMAP_OP_CLAIM, found, (found + 1) | 0);
+  return found;
 };
 
 // ---------------------------------------------------------------------------------------------
