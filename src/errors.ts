@@ -60,3 +60,9 @@ export const ERR_POOL_EXHAUSTED: number = -23;
 export const ERR_NO_FREE_REGION: number = -24;
 /** The CPU lacks a feature the request needs (PAE, NX, 1 GiB pages, LA57...). */
 export const ERR_UNSUPPORTED: number = -25;
+
+/**
+ * 1 when a result is an error code rather than a page-aligned address's low half: codes lie in
+ * (-4096, 0), where no page-aligned value does. Functions returning such addresses use this.
+ */
+export const isErrorCode = (value: number): number => (value < 0 && value > -4096 ? 1 : 0);

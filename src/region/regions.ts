@@ -1,0 +1,344 @@
+/*
+ * The region API (seed 000, steps 7-12): reserve, map, resize, free and inspect ranges of linear
+ * addresses, for the kernel and for the current user address space.
+ *
+ * A region call validates everything first and then either does all of it or nothing: sizes must
+ * be whole pages and non-zero, addresses page aligned, canonical, without wrap-around, and on the
+ * right side of the user/kernel split; a Target needs COMMIT and says whose frames they are
+ * (FIXED or IO) - so a FreeRegion can never free another owner's frames (EXOS defect 4).
+ *
+ * Two structures answer for a space: the free-space index (virtual-space.ts) knows which linear
+ * ranges are taken - reserved-only regions included, so they are never handed out twice (EXOS
+ * defect 3) - and finds free ranges in O(log n); the page tables (walker.ts) know what is mapped.
+ */
+import {
+  ERR_NONE,
+  ERR_ZERO_SIZE,
+  ERR_UNALIGNED,
+  ERR_OVERFLOW,
+  ERR_OUT_OF_RANGE,
+  ERR_INVALID_ARGUMENT,
+  ERR_NON_CANONICAL,
+  ERR_PERMISSION,
+  ERR_OVERLAP,
+  ERR_NOT_MAPPED,
+  ERR_ALREADY_MAPPED,
+  ERR_NOT_INITIALISED,
+  ERR_POOL_EXHAUSTED,
+  ERR_NO_FREE_REGION,
+  isErrorCode,
+} from '../errors.ts';
+import { add64, addCarries64, compareU64, pairHi, returnPair, sub64 } from '../int64/pair.ts';
+import { archCanonical, archUserStartLo, archUserStartHi, archUserEndLo, archUserEndHi, archKernelStartLo, archKernelStartHi } from '../paging/backend.ts';
+import { walkMapRange, walkUnmapRange, walkRangeIsUnmapped, walkTranslate } from '../paging/walker.ts';
+import { PAGE_WRITE, PAGE_USER, PAGE_NO_EXECUTE, PAGE_UNCACHED, PAGE_WRITE_THROUGH, PAGE_FOREIGN, PAGE_IO } from '../paging/page-flags.ts';
+import {
+  virtualSpaceFind,
+  virtualSpaceReserve,
+  virtualSpaceRelease,
+  virtualSpaceIsFree,
+  virtualSpaceIsAllocated,
+} from './virtual-space.ts';
+import { virtualSpaceNodesFree } from './virtual-space-pool.ts';
+import {
+  REGION_COMMIT,
+  REGION_READWRITE,
+  REGION_UC,
+  REGION_WC,
+  REGION_IO,
+  REGION_AT_OR_OVER,
+  REGION_FIXED,
+  REGION_USER,
+  REGION_NO_EXECUTE,
+  REGION_SMALL_PAGES,
+  REGION_FLAGS_ALL,
+} from './region-flags.ts';
+
+let kernelRoot: number = -1;
+let kernelSpace: number = -1;
+let userRoot: number = -1;
+let userSpace: number = -1;
+
+/** Where kernel region searches start (allocKernelRegion), above the image and the direct map. */
+let kernelRegionBaseLo: number = 0;
+let kernelRegionBaseHi: number = 0;
+
+/** The call being served: its space, root, pages. */
+let callRoot: number = -1;
+let callSpace: number = -1;
+let callPages: number = 0;
+
+/** Sets the kernel's root and free-space index, and where allocKernelRegion searches from. */
+export const regionsInit = (root: number, space: number, searchLo: number, searchHi: number): number => {
+  if (root < 0 || space < 0) return ERR_INVALID_ARGUMENT;
+  kernelRoot = root;
+  kernelSpace = space;
+  kernelRegionBaseLo = searchLo;
+  kernelRegionBaseHi = searchHi;
+  return ERR_NONE;
+};
+
+/** Selects the current user address space (a context switch); -1, -1 for none. */
+export const regionsUseUserSpace = (root: number, space: number): number => {
+  userRoot = root;
+  userSpace = space;
+  return ERR_NONE;
+};
+
+/** (lo, hi) in user space? */
+const regionInUserRange = (lo: number, hi: number): number =>
+  compareU64(lo, hi, archUserStartLo(), archUserStartHi()) >= 0 && compareU64(lo, hi, archUserEndLo(), archUserEndHi()) < 0 ? 1 : 0;
+
+/** (lo, hi) in the kernel's allocatable space? */
+const regionInKernelRange = (lo: number, hi: number): number => (compareU64(lo, hi, archKernelStartLo(), archKernelStartHi()) >= 0 ? 1 : 0);
+
+/**
+ * Validates a byte size (sizeLo, sizeHi) and sets callPages: whole pages, not zero, fewer than
+ * 2^31 pages (8 TiB).
+ */
+const regionCheckSize = (sizeLo: number, sizeHi: number): number => {
+  if (sizeLo === 0 && sizeHi === 0) return ERR_ZERO_SIZE;
+  if ((sizeLo & 4095) !== 0) return ERR_UNALIGNED;
+  if ((sizeHi >>> 11) !== 0) return ERR_OUT_OF_RANGE;
+  callPages = (sizeLo >>> 12) | (sizeHi << 20);
+  return ERR_NONE;
+};
+
+/**
+ * Validates [base, base + size) for a call whose rights include user access or not, and selects
+ * the space and root that hold it (callSpace, callRoot).
+ */
+const regionCheckRange = (lo: number, hi: number, sizeLo: number, sizeHi: number, user: number): number => {
+  if ((lo & 4095) !== 0) return ERR_UNALIGNED;
+  if (archCanonical(lo, hi) === 0) return ERR_NON_CANONICAL;
+  if (addCarries64(lo, hi, sizeLo, sizeHi) === 1) return ERR_OVERFLOW;
+  const lastLo: number = add64(lo, hi, (sizeLo - 1) | 0, sizeLo === 0 ? (sizeHi - 1) | 0 : sizeHi);
+  const lastHi: number = pairHi;
+  if (regionInUserRange(lo, hi) === 1) {
+    if (regionInUserRange(lastLo, lastHi) === 0) return ERR_OUT_OF_RANGE;
+    if (userSpace < 0) return ERR_NOT_INITIALISED;
+    callRoot = userRoot;
+    callSpace = userSpace;
+    return ERR_NONE;
+  }
+  if (regionInKernelRange(lo, hi) === 1) {
+    if (user !== 0) return ERR_PERMISSION;
+    if (archCanonical(lastLo, lastHi) === 0 || regionInKernelRange(lastLo, lastHi) === 0) return ERR_OUT_OF_RANGE;
+    if (kernelSpace < 0) return ERR_NOT_INITIALISED;
+    callRoot = kernelRoot;
+    callSpace = kernelSpace;
+    return ERR_NONE;
+  }
+  return ERR_OUT_OF_RANGE;
+};
+
+/** Page flags for region flags. */
+const regionPageFlags = (flags: number): number => {
+  let page: number = 0;
+  if ((flags & REGION_READWRITE) !== 0) page = page | PAGE_WRITE;
+  if ((flags & REGION_USER) !== 0) page = page | PAGE_USER;
+  if ((flags & REGION_NO_EXECUTE) !== 0) page = page | PAGE_NO_EXECUTE;
+  if ((flags & REGION_UC) !== 0) page = page | PAGE_UNCACHED;
+  if ((flags & REGION_WC) !== 0) page = page | PAGE_WRITE_THROUGH;
+  if ((flags & (REGION_FIXED | REGION_IO)) !== 0) page = page | PAGE_FOREIGN;
+  if ((flags & REGION_IO) !== 0) page = page | PAGE_IO;
+  return page;
+};
+
+/** Flag combinations that make sense: a Target needs COMMIT and an owner; FIXED/IO need a Target. */
+const regionCheckFlags = (flags: number, targetLo: number, targetHi: number): number => {
+  if ((flags & ~REGION_FLAGS_ALL) !== 0) return ERR_INVALID_ARGUMENT;
+  const hasTarget: number = targetLo !== 0 || targetHi !== 0 ? 1 : 0;
+  const foreign: number = (flags & (REGION_FIXED | REGION_IO)) !== 0 ? 1 : 0;
+  if (hasTarget !== foreign) return ERR_INVALID_ARGUMENT;
+  if (hasTarget === 1 && (flags & REGION_COMMIT) === 0) return ERR_INVALID_ARGUMENT;
+  if ((targetLo & 4095) !== 0) return ERR_UNALIGNED;
+  if ((targetHi >>> 20) !== 0) return ERR_OUT_OF_RANGE; // physical addresses are below 2^52
+  return ERR_NONE;
+};
+
+/** Finds room for callPages in callSpace at or above (fromLo, fromHi): 2 MiB-aligned first for big committed regions. */
+const regionFind = (fromLo: number, fromHi: number, flags: number): number => {
+  if ((flags & REGION_COMMIT) !== 0 && (flags & REGION_SMALL_PAGES) === 0 && callPages >= 512) {
+    const aligned: number = virtualSpaceFind(callSpace, callPages, 21, fromLo, fromHi);
+    if (aligned !== ERR_NO_FREE_REGION) return aligned;
+  }
+  return virtualSpaceFind(callSpace, callPages, 12, fromLo, fromHi);
+};
+
+/**
+ * AllocRegion: takes [base, base + size) - at `base` exactly, or (base 0 or AT_OR_OVER) the
+ * lowest free place at or above it in the space the flags select - and with COMMIT maps it, to
+ * fresh frames or to the physical range Target. Returns the base (low half; pairHi: high half),
+ * or an error with nothing changed.
+ */
+export const allocRegion = (
+  baseLo: number,
+  baseHi: number,
+  targetLo: number,
+  targetHi: number,
+  sizeLo: number,
+  sizeHi: number,
+  flags: number,
+): number => {
+  const flagCheck: number = regionCheckFlags(flags, targetLo, targetHi);
+  if (flagCheck !== ERR_NONE) return flagCheck;
+  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
+  if (sizeCheck !== ERR_NONE) return sizeCheck;
+  const user: number = (flags & REGION_USER) !== 0 ? 1 : 0;
+  const search: number = (baseLo === 0 && baseHi === 0) || (flags & REGION_AT_OR_OVER) !== 0 ? 1 : 0;
+  let fromLo: number = baseLo;
+  let fromHi: number = baseHi;
+  if (baseLo === 0 && baseHi === 0) {
+    fromLo = user === 1 ? archUserStartLo() : kernelRegionBaseLo;
+    fromHi = user === 1 ? archUserStartHi() : kernelRegionBaseHi;
+  }
+  const rangeCheck: number = regionCheckRange(fromLo, fromHi, search === 1 ? 4096 : sizeLo, search === 1 ? 0 : sizeHi, user);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  let lo: number = fromLo;
+  let hi: number = fromHi;
+  if (search === 1) {
+    lo = regionFind(fromLo, fromHi, flags);
+    if (isErrorCode(lo) === 1) return lo;
+    hi = pairHi;
+    const placed: number = regionCheckRange(lo, hi, sizeLo, sizeHi, user);
+    if (placed !== ERR_NONE) return placed;
+  } else if (virtualSpaceIsFree(callSpace, lo, hi, callPages) !== 1) {
+    return ERR_OVERLAP;
+  }
+  if (walkRangeIsUnmapped(callRoot, lo, hi, callPages) !== 1) return ERR_ALREADY_MAPPED;
+  const reserved: number = virtualSpaceReserve(callSpace, lo, hi, callPages);
+  if (reserved !== ERR_NONE) return reserved;
+  if ((flags & REGION_COMMIT) !== 0) {
+    const firstFrame: number = targetLo === 0 && targetHi === 0 ? -1 : (targetLo >>> 12) | (targetHi << 20);
+    const mapped: number = walkMapRange(callRoot, lo, hi, callPages, firstFrame, regionPageFlags(flags), (flags & REGION_SMALL_PAGES) !== 0 ? 0 : 1);
+    if (mapped !== ERR_NONE) {
+      virtualSpaceRelease(callSpace, lo, hi, callPages);
+      return mapped;
+    }
+  }
+  return returnPair(lo, hi);
+};
+
+/**
+ * FreeRegion: unmaps [base, base + size) and gives it back to its space: every page of it must be
+ * taken (a range with any free page is ERR_NOT_MAPPED: a double free changes nothing); frames are
+ * freed unless FIXED or IO; tables that empty are released at once.
+ */
+export const freeRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number): number => {
+  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
+  if (sizeCheck !== ERR_NONE) return sizeCheck;
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, 0);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  // giving the range back may split a free range: make sure a node is there before unmapping
+  if (virtualSpaceNodesFree() < 1) return ERR_POOL_EXHAUSTED;
+  const unmapped: number = walkUnmapRange(callRoot, baseLo, baseHi, callPages, 1);
+  if (unmapped < 0) return unmapped;
+  virtualSpaceRelease(callSpace, baseLo, baseHi, callPages);
+  return ERR_NONE;
+};
+
+/** IsRegionFree: 1 when no page of the range is taken (reserved or mapped), 0 otherwise, or an error. */
+export const isRegionFree = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number): number => {
+  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
+  if (sizeCheck !== ERR_NONE) return sizeCheck;
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, 0);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (virtualSpaceIsFree(callSpace, baseLo, baseHi, callPages) !== 1) return 0;
+  return walkRangeIsUnmapped(callRoot, baseLo, baseHi, callPages);
+};
+
+/**
+ * FindFreeRegion: the lowest free, page-aligned range of `size` bytes at or above `start` in the
+ * space `start` lies in (low half; pairHi: high half), or ERR_NO_FREE_REGION. Never returns a
+ * reserved window, never wraps, never crosses into the other half.
+ */
+export const findFreeRegion = (startLo: number, startHi: number, sizeLo: number, sizeHi: number): number => {
+  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
+  if (sizeCheck !== ERR_NONE) return sizeCheck;
+  const rangeCheck: number = regionCheckRange(startLo & -4096, startHi, 4096, 0, 0);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  return virtualSpaceFind(callSpace, callPages, 12, startLo & -4096, startHi);
+};
+
+/** MapLinearToPhysical: the physical address (low; pairHi: high) behind a linear address, or ERR_NOT_MAPPED. */
+export const mapLinearToPhysical = (lo: number, hi: number): number => {
+  if (archCanonical(lo, hi) === 0) return ERR_NON_CANONICAL;
+  let root: number = kernelRoot;
+  if (regionInUserRange(lo, hi) === 1) root = userRoot;
+  if (root < 0) return ERR_NOT_INITIALISED;
+  return walkTranslate(root, lo, hi);
+};
+
+/** AllocKernelRegion: AllocRegion in kernel space, searching from the kernel region base. */
+export const allocKernelRegion = (targetLo: number, targetHi: number, sizeLo: number, sizeHi: number, flags: number): number => {
+  if ((flags & REGION_USER) !== 0) return ERR_PERMISSION;
+  return allocRegion(kernelRegionBaseLo, kernelRegionBaseHi, targetLo, targetHi, sizeLo, sizeHi, flags | REGION_AT_OR_OVER);
+};
+
+/** The shrinking half of resizeRegion: the region must be taken; its tail is freed. */
+const freeRegionTail = (
+  baseLo: number,
+  baseHi: number,
+  sizeLo: number,
+  sizeHi: number,
+  tailLo: number,
+  tailHi: number,
+  deltaLo: number,
+  deltaHi: number,
+): number => {
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, 0);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  const freed: number = freeRegion(tailLo, tailHi, deltaLo, deltaHi);
+  return freed < 0 ? freed : returnPair(baseLo, baseHi);
+};
+
+/**
+ * ResizeRegion: grows or shrinks the region at `base` from `size` to `newSize` bytes, touching
+ * only the difference - growing needs the tail to be free (it never moves), shrinking frees the
+ * tail. The flags apply to the grown part (as for AllocRegion, without AT_OR_OVER).
+ */
+export const resizeRegion = (
+  baseLo: number,
+  baseHi: number,
+  targetLo: number,
+  targetHi: number,
+  sizeLo: number,
+  sizeHi: number,
+  newSizeLo: number,
+  newSizeHi: number,
+  flags: number,
+): number => {
+  if ((flags & REGION_AT_OR_OVER) !== 0) return ERR_INVALID_ARGUMENT;
+  const oldCheck: number = regionCheckSize(sizeLo, sizeHi);
+  if (oldCheck !== ERR_NONE) return oldCheck;
+  const newCheck: number = regionCheckSize(newSizeLo, newSizeHi);
+  if (newCheck !== ERR_NONE) return newCheck;
+  const order: number = compareU64(newSizeLo, newSizeHi, sizeLo, sizeHi);
+  if (order === 0) return ERR_NONE;
+  const tailLo: number = add64(baseLo, baseHi, order > 0 ? sizeLo : newSizeLo, order > 0 ? sizeHi : newSizeHi);
+  const tailHi: number = pairHi;
+  const deltaLo: number = order > 0 ? sub64(newSizeLo, newSizeHi, sizeLo, sizeHi) : sub64(sizeLo, sizeHi, newSizeLo, newSizeHi);
+  const deltaHi: number = pairHi;
+  if (order < 0) return freeRegionTail(baseLo, baseHi, sizeLo, sizeHi, tailLo, tailHi, deltaLo, deltaHi);
+  // growing: the region itself must be taken, the tail free; a Target grows with it
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  let tailTargetLo: number = targetLo;
+  let tailTargetHi: number = targetHi;
+  if (targetLo !== 0 || targetHi !== 0) {
+    tailTargetLo = add64(targetLo, targetHi, sizeLo, sizeHi);
+    tailTargetHi = pairHi;
+  }
+  const grown: number = allocRegion(tailLo, tailHi, tailTargetLo, tailTargetHi, deltaLo, deltaHi, flags);
+  return isErrorCode(grown) === 1 ? grown : returnPair(baseLo, baseHi);
+};
+
+
+/** Pages of the call last validated (for the I/O helpers). */
+export const regionCallPages = (): number => callPages;
+export const regionsKernelRoot = (): number => kernelRoot;
+export const regionsUserRoot = (): number => userRoot;
