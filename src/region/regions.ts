@@ -108,13 +108,20 @@ const regionCheckSize = (sizeLo: number, sizeHi: number): number => {
  * Validates [base, base + size) for a call whose rights include user access or not, and selects
  * the space and root that hold it (callSpace, callRoot).
  */
+const REGION_SIDE_ANY: number = 2;
+
 const regionCheckRange = (lo: number, hi: number, sizeLo: number, sizeHi: number, user: number): number => {
   if ((lo & 4095) !== 0) return ERR_UNALIGNED;
   if (archCanonical(lo, hi) === 0) return ERR_NON_CANONICAL;
-  if (addCarries64(lo, hi, sizeLo, sizeHi) === 1) return ERR_OVERFLOW;
-  const lastLo: number = add64(lo, hi, (sizeLo - 1) | 0, sizeLo === 0 ? (sizeHi - 1) | 0 : sizeHi);
+  // the last byte must not pass 2^64 (a range may end exactly there: the top page)
+  const sizeLessOneLo: number = sub64(sizeLo, sizeHi, 1, 0);
+  const sizeLessOneHi: number = pairHi;
+  if (addCarries64(lo, hi, sizeLessOneLo, sizeLessOneHi) === 1) return ERR_OVERFLOW;
+  const lastLo: number = add64(lo, hi, sizeLessOneLo, sizeLessOneHi);
   const lastHi: number = pairHi;
   if (regionInUserRange(lo, hi) === 1) {
+    if (user === 0) return ERR_PERMISSION; // user space holds user pages only: the flag must say so
+    // (callers that take no flags - free, inspect - pass REGION_SIDE_ANY)
     if (regionInUserRange(lastLo, lastHi) === 0) return ERR_OUT_OF_RANGE;
     if (userSpace < 0) return ERR_NOT_INITIALISED;
     callRoot = userRoot;
@@ -122,7 +129,7 @@ const regionCheckRange = (lo: number, hi: number, sizeLo: number, sizeHi: number
     return ERR_NONE;
   }
   if (regionInKernelRange(lo, hi) === 1) {
-    if (user !== 0) return ERR_PERMISSION;
+    if (user === 1) return ERR_PERMISSION;
     if (archCanonical(lastLo, lastHi) === 0 || regionInKernelRange(lastLo, lastHi) === 0) return ERR_OUT_OF_RANGE;
     if (kernelSpace < 0) return ERR_NOT_INITIALISED;
     callRoot = kernelRoot;
@@ -228,7 +235,7 @@ export const allocRegion = (
 export const freeRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number): number => {
   const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
   if (sizeCheck !== ERR_NONE) return sizeCheck;
-  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, 0);
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
   if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
   // giving the range back may split a free range: make sure a node is there before unmapping
@@ -243,7 +250,7 @@ export const freeRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeH
 export const isRegionFree = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number): number => {
   const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
   if (sizeCheck !== ERR_NONE) return sizeCheck;
-  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, 0);
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
   if (virtualSpaceIsFree(callSpace, baseLo, baseHi, callPages) !== 1) return 0;
   return walkRangeIsUnmapped(callRoot, baseLo, baseHi, callPages);
@@ -257,7 +264,7 @@ export const isRegionFree = (baseLo: number, baseHi: number, sizeLo: number, siz
 export const findFreeRegion = (startLo: number, startHi: number, sizeLo: number, sizeHi: number): number => {
   const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
   if (sizeCheck !== ERR_NONE) return sizeCheck;
-  const rangeCheck: number = regionCheckRange(startLo & -4096, startHi, 4096, 0, 0);
+  const rangeCheck: number = regionCheckRange(startLo & -4096, startHi, 4096, 0, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
   return virtualSpaceFind(callSpace, callPages, 12, startLo & -4096, startHi);
 };
@@ -288,7 +295,8 @@ const freeRegionTail = (
   deltaLo: number,
   deltaHi: number,
 ): number => {
-  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, 0);
+  regionCheckSize(sizeLo, sizeHi); // callPages: the region's current size
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
   if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
   const freed: number = freeRegion(tailLo, tailHi, deltaLo, deltaHi);
@@ -324,6 +332,7 @@ export const resizeRegion = (
   const deltaHi: number = pairHi;
   if (order < 0) return freeRegionTail(baseLo, baseHi, sizeLo, sizeHi, tailLo, tailHi, deltaLo, deltaHi);
   // growing: the region itself must be taken, the tail free; a Target grows with it
+  regionCheckSize(sizeLo, sizeHi); // callPages: the region's current size
   const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
   if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;

@@ -43,3 +43,52 @@ export const setUpX86_64 = (levels: 4 | 5, ramBytes = 256 * 1024 * 1024, feature
   machine.resetCounters();
   return { machine, root: layout.root, frames };
 };
+
+// ---- the region layer on top ----
+import { addressSpaceKernelCreate } from '../../src/paging/address-spaces.ts';
+import { walkMapRange } from '../../src/paging/walker.ts';
+import { virtualSpacePoolInit, virtualSpacePoolBytes } from '../../src/region/virtual-space-pool.ts';
+import { virtualSpaceCreate, virtualSpaceReserve } from '../../src/region/virtual-space.ts';
+import { regionsInit, regionsUseUserSpace } from '../../src/region/regions.ts';
+import { addressSpaceCreate } from '../../src/paging/address-spaces.ts';
+import { PAGE_WRITE } from '../../src/paging/page-flags.ts';
+
+export interface RegionSetup extends PagingSetup {
+  kernelRoot: number;
+  kernelSpace: number;
+  userRoot: number;
+  userSpace: number;
+  /** Where allocKernelRegion searches from. */
+  kernelRegionsLo: number;
+  kernelRegionsHi: number;
+}
+
+const POOL_FRAME = 0x300; // 3 MiB: the free-space index's pool (1 MiB)
+
+/**
+ * x86-64 with the manager's own kernel root loaded: the higher-half window (the direct map the
+ * tables are reached through) mapped in it and reserved in the kernel's free-space index, a user
+ * address space selected, and the region API initialised.
+ */
+export const setUpRegionsX86_64 = (levels: 4 | 5, ramBytes = 256 * 1024 * 1024): RegionSetup => {
+  const base = setUpX86_64(levels, ramBytes);
+  const { machine } = base;
+  const kernelRoot = addressSpaceKernelCreate();
+  if (kernelRoot < 0) throw new Error(`kernel root: ${kernelRoot}`);
+  if (walkMapRange(kernelRoot, 0x80000000 | 0, -1, 262144, 0, PAGE_WRITE, 1) !== 0) throw new Error('direct map');
+  machine.writeCr3(kernelRoot * 4096, 0);
+  const poolBytes = virtualSpacePoolBytes(32000);
+  if (virtualSpacePoolInit((0x80000000 + POOL_FRAME * 4096) | 0, -1, poolBytes) < 0) throw new Error('pool');
+  const kernelStartHi = levels === 5 ? -0x1000000 : -0x8000;
+  const kernelSpace = virtualSpaceCreate(0, kernelStartHi, 0, 0);
+  // the direct-map window: 0xFFFFFFFF80000000, 1 GiB
+  if (virtualSpaceReserve(kernelSpace, 0x80000000 | 0, -1, 262144) !== 0) throw new Error('reserve window');
+  const kernelRegionsLo = 0;
+  const kernelRegionsHi = kernelStartHi + 0x100; // 1 TiB into the kernel half
+  regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, kernelRegionsHi);
+  const userRoot = addressSpaceCreate();
+  const userSpace = virtualSpaceCreate(0x400000, 0, 0, levels === 5 ? 0x1000000 : 0x8000);
+  regionsUseUserSpace(userRoot, userSpace);
+  machine.resetCounters();
+  return { ...base, kernelRoot, kernelSpace, userRoot, userSpace, kernelRegionsLo, kernelRegionsHi };
+};
