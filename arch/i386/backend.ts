@@ -122,6 +122,13 @@ export const archTableEntryWiden = (lo: number, hi: number, flags: number): numb
 };
 /** 1 when changing a root entry of the active space needs a CR3 reload: PAE (PDPTE registers). */
 export const archRootChangeNeedsReload = (): number => (i386Mode === PAGING_PAE ? 1 : 0);
+/**
+ * Frames a table or a 4 KiB page may use lie below this frame: two-level entries hold 32-bit
+ * addresses (4 GiB); PAE entries hold 52 bits (no limit for int32 frames).
+ */
+export const archFrameLimit = (): number => (i386Mode === PAGING_PAE ? 2147483647 : 1048576);
+/** The root's frame lies below this frame: CR3 holds 32 bits of address in both modes. */
+export const archRootFrameLimit = (): number => 1048576;
 
 // ---- address-space layout ----
 

@@ -10,6 +10,9 @@
  * Level 1 is the page table, 2 the page directory (2 MiB leaves), 3 the PDPT (1 GiB leaves when
  * the CPU has pdpe1gb), 4 the PML4, 5 the PML5.
  *
+ * Features (archPagingInit) name what is switched on, not merely offered: NX means EFER.NXE is
+ * set, GLOBAL_PAGES CR4.PGE (an NX bit without NXE is a reserved-bit fault).
+ *
  * Layout: user space is the lower canonical half from 4 MiB up (the first 4 MiB stay unmapped so
  * that null and small-integer pointers fault); kernel space is the upper canonical half. The
  * kernel's top-level entries (256..511) are shared by every address space.
@@ -132,6 +135,10 @@ export const archTableEntryWiden = (lo: number, hi: number, flags: number): numb
 };
 /** 1 when changing a root entry of the active space needs a CR3 reload (PAE's PDPTE registers). */
 export const archRootChangeNeedsReload = (): number => 0;
+/** Frames a table or a 4 KiB page may use lie below this frame: no limit for int32 frames. */
+export const archFrameLimit = (): number => 2147483647;
+/** The root's frame lies below this frame: CR3 holds 52 bits of address (no limit). */
+export const archRootFrameLimit = (): number => 2147483647;
 
 // ---- address-space layout ----
 

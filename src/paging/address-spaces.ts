@@ -37,7 +37,7 @@ import {
   archUserEndHi,
   archAddressBits,
 } from './backend.ts';
-import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableAccessDone } from './table-access.ts';
+import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableRootFrameAlloc, tableAccessDone } from './table-access.ts';
 import { TABLE_PINNED, walkRootIsActive } from './walker.ts';
 import { PAGE_WRITE, PAGE_FOREIGN } from './page-flags.ts';
 
@@ -174,7 +174,7 @@ const spanFreePrivate = (table: number, level: number): number => {
 
 /** A new, zeroed root frame (counted), or an error. */
 const spanNewRoot = (): number => {
-  const root: number = tableFrameAlloc();
+  const root: number = tableRootFrameAlloc();
   if (root < 0) return ERR_OUT_OF_MEMORY;
   tableZero(archLevels(), root);
   frameCounterSet(root, 0);

@@ -40,6 +40,8 @@ export const archEntryFrame = (level: number, lo: number, hi: number): number =>
 export const archEntryFlags = (lo: number, hi: number): number => b().archEntryFlags(lo, hi);
 export const archTableEntryWiden = (lo: number, hi: number, flags: number): number => b().archTableEntryWiden(lo, hi, flags);
 export const archRootChangeNeedsReload = (): number => b().archRootChangeNeedsReload();
+export const archFrameLimit = (): number => b().archFrameLimit();
+export const archRootFrameLimit = (): number => b().archRootFrameLimit();
 export const archAddressBits = (): number => b().archAddressBits();
 export const archCanonical = (lo: number, hi: number): number => b().archCanonical(lo, hi);
 export const archUserStartLo = (): number => b().archUserStartLo();

@@ -19,7 +19,7 @@ import { ERR_NONE, ERR_INVALID_ARGUMENT } from '../errors.ts';
 import { add64, frameToAddress, pairHi } from '../int64/pair.ts';
 import { mapTemporaryPhysicalPage, unmapTemporaryPhysicalPage, temporarySlotsHeld } from '../memory/temporary-mappings.ts';
 import { frameAllocBelow } from '../memory/frame-bitmap.ts';
-import { archEntryShift } from './backend.ts';
+import { archEntryShift, archFrameLimit, archRootFrameLimit } from './backend.ts';
 
 export const TABLES_DIRECT: number = 1;
 export const TABLES_TEMPORARY: number = 2;
@@ -110,8 +110,17 @@ export const tableZero = (level: number, frame: number): number => {
   return ERR_NONE;
 };
 
-/** A frame for a new table, reachable by the strategy (below the direct map's limit). */
-export const tableFrameAlloc = (): number => frameAllocBelow(directLimitFrame);
+/** A frame for a new table: reachable by the strategy and addressable by the entry format. */
+export const tableFrameAlloc = (): number => {
+  const formatLimit: number = archFrameLimit();
+  return frameAllocBelow(formatLimit < directLimitFrame ? formatLimit : directLimitFrame);
+};
+
+/** A frame for a root (CR3 may hold fewer address bits than entries do). */
+export const tableRootFrameAlloc = (): number => {
+  const rootLimit: number = archRootFrameLimit();
+  return frameAllocBelow(rootLimit < directLimitFrame ? rootLimit : directLimitFrame);
+};
 
 /** The direct map's view of a frame (linear address; pairHi high half), for callers that need it. */
 export const tableDirectAddress = (frame: number): number => {

@@ -20,7 +20,7 @@
 import { ERR_NONE, ERR_ALREADY_MAPPED, ERR_NOT_MAPPED, ERR_OUT_OF_MEMORY } from '../errors.ts';
 import { add64, compareU64, pairHi, returnPair, shiftLeft64, frameToAddress } from '../int64/pair.ts';
 import { portReadCr3Lo, portReadCr3Hi } from '../port/port.ts';
-import { frameAlloc, frameAllocContiguous, frameFree, frameFreeRange } from '../memory/frame-bitmap.ts';
+import { frameAlloc, frameAllocBelow, frameAllocContiguous, frameFree, frameFreeRange } from '../memory/frame-bitmap.ts';
 import { frameCounterGet, frameCounterSet, frameCounterAdd } from '../memory/frame-counters.ts';
 import {
   archLevels,
@@ -36,6 +36,7 @@ import {
   archEntryFlags,
   archTableEntryWiden,
   archRootChangeNeedsReload,
+  archFrameLimit,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableAccessDone } from './table-access.ts';
 import { tlbGatherBegin, tlbGatherLeaf, tlbGatherTableChange, tlbGatherFinish } from './tlb-gather.ts';
@@ -61,6 +62,12 @@ let splitSpare4: number = -1;
 let splitSpare5: number = -1;
 let splitSpare6: number = -1;
 let splitSpare7: number = -1;
+
+/** A frame for a 4 KiB page the entry format can hold (two-level: below 4 GiB). */
+const walkDataFrameAlloc = (): number => {
+  const limit: number = archFrameLimit();
+  return limit === 2147483647 ? frameAlloc() : frameAllocBelow(limit);
+};
 
 /** 1 when `root` is the root loaded in CR3. */
 export const walkRootIsActive = (root: number): number => {
@@ -428,7 +435,7 @@ export const walkMapRange = (
       }
       let frame: number = largeRun;
       if (firstFrame >= 0) frame = (firstFrame + done) | 0;
-      else if (level === 1) frame = frameAlloc();
+      else if (level === 1) frame = walkDataFrameAlloc();
       if (frame < 0) {
         status = ERR_OUT_OF_MEMORY;
         break;
