@@ -402,11 +402,14 @@ export const walkMapRange = (
   tlbGatherBegin(walkRootIsActive(root));
   let done: number = 0;
   let status: number = ERR_NONE;
+  // below this level when a table already sits where a large leaf would go (e.g. a pinned kernel table)
+  let levelCap: number = 3;
   while (done < pages && status === ERR_NONE) {
     const vaLo: number = walkAdvance(lo, hi, done);
     const vaHi: number = pairHi;
     const remaining: number = (pages - done) | 0;
     let level: number = walkLeafLevelFor(vaLo, remaining, firstFrame >= 0 ? (firstFrame + done) | 0 : -1, allowLarge);
+    if (level > levelCap) level = levelCap;
     let largeRun: number = -1;
     if (level > 1 && firstFrame < 0) {
       const spanPages: number = 1 << walkSpanPagesShift(level);
@@ -428,9 +431,15 @@ export const walkMapRange = (
     const limit: number = level > 1 ? 1 : (entries - index) | 0;
     while (written < limit && done < pages) {
       const entryLo: number = tableEntryRead(level, table, index);
-      if (archEntryPresent(entryLo, tableEntryHi) !== 0) {
-        status = ERR_ALREADY_MAPPED;
+      const entryHi: number = tableEntryHi;
+      if (archEntryPresent(entryLo, entryHi) !== 0) {
         if (largeRun >= 0) frameFreeRange(largeRun, 1 << spanShift);
+        largeRun = -1;
+        if (level > 1 && archEntryIsLeaf(level, entryLo, entryHi) === 0) {
+          levelCap = (level - 1) | 0; // a table is there: map inside it with smaller leaves
+          break;
+        }
+        status = ERR_ALREADY_MAPPED;
         break;
       }
       let frame: number = largeRun;
@@ -442,6 +451,7 @@ export const walkMapRange = (
       }
       const leafLo: number = archEncodeLeaf(frame, level, flags);
       tableEntryWrite(level, table, index, leafLo, pairHi);
+      levelCap = 3;
       written = (written + 1) | 0;
       done = (done + (1 << spanShift)) | 0;
       index = (index + 1) | 0;

@@ -92,3 +92,54 @@ export const setUpRegionsX86_64 = (levels: 4 | 5, ramBytes = 256 * 1024 * 1024):
   machine.resetCounters();
   return { ...base, kernelRoot, kernelSpace, userRoot, userSpace, kernelRegionsLo, kernelRegionsHi };
 };
+
+// ---- i386: the manager builds its kernel space while paging is off, then turns paging on ----
+import * as i386 from '../../arch/i386/backend.ts';
+import { PAGING_PAE, PAGING_TWO_LEVEL, FEATURE_LARGE_PAGES } from '../../src/paging/paging-modes.ts';
+import { CR0_PG, CR0_WP, CR4_PAE, CR4_PSE, CR4_PGE, EFER_NXE } from '../machine/index.ts';
+
+const I386_LOWMEM_FRAMES = 0x8000; // 128 MiB mapped at 0xC0000000: the kernel's view of low memory
+const I386_KERNEL_BASE = 0xc0000000 | 0;
+
+/**
+ * i386 in two-level or PAE mode as a kernel would set it up: bitmap, counters and the free-space
+ * pool in low memory (identity while paging is off, then through the kernel's low 4 MiB window),
+ * the kernel root with its template, low memory mapped at 0xC0000000 (tables are reached there),
+ * paging on, a user address space selected.
+ */
+export const setUpRegionsI386 = (mode: 'two-level' | 'pae', ramBytes = 256 * 1024 * 1024): RegionSetup => {
+  const machine = createMachine({ ramBytes });
+  installMachine(machine);
+  const frames = Math.floor(ramBytes / 4096);
+  const bitmapBytes = frameBitmapStorageBytes(frames);
+  const storageLo = STORAGE_FRAME * 4096;
+  if (frameBitmapInit(frames, storageLo, 0, bitmapBytes) !== 0) throw new Error('bitmap');
+  frameBitmapAddUsable(0, frames);
+  frameBitmapReserve(0, FIRST_FREE_FRAME);
+  const counterBytes = frameCountersBytes(frames);
+  if (frameCountersInit(frames, storageLo + bitmapBytes, 0, counterBytes) !== 0) throw new Error('counters');
+  installBackend(i386);
+  const pae = mode === 'pae';
+  archPagingInit(pae ? PAGING_PAE : PAGING_TWO_LEVEL, (pae ? FEATURE_NX : FEATURE_LARGE_PAGES) | FEATURE_GLOBAL_PAGES);
+  machine.writeCr4(machine.readCr4() | (pae ? CR4_PAE : CR4_PSE) | CR4_PGE);
+  if (pae) machine.writeEfer(machine.readEfer() | EFER_NXE);
+  tableAccessDirect(0, 0, 0x100000); // paging off: linear = physical
+  const kernelRoot = addressSpaceKernelCreate();
+  if (kernelRoot < 0) throw new Error(`kernel root: ${kernelRoot}`);
+  if (walkMapRange(kernelRoot, 0, 0, 1024, 0, PAGE_WRITE, 1) !== 0) throw new Error('low window');
+  if (walkMapRange(kernelRoot, I386_KERNEL_BASE, 0, I386_LOWMEM_FRAMES, 0, PAGE_WRITE, 1) !== 0) throw new Error('lowmem map');
+  machine.writeCr3(kernelRoot * 4096, 0);
+  machine.writeCr0(machine.readCr0() | CR0_PG | CR0_WP);
+  tableAccessDirect(I386_KERNEL_BASE, 0, I386_LOWMEM_FRAMES);
+  const poolBytes = virtualSpacePoolBytes(32000);
+  if (virtualSpacePoolInit(POOL_FRAME * 4096, 0, poolBytes) < 0) throw new Error('pool');
+  const kernelSpace = virtualSpaceCreate(I386_KERNEL_BASE, 0, 0, 1);
+  if (virtualSpaceReserve(kernelSpace, I386_KERNEL_BASE, 0, I386_LOWMEM_FRAMES) !== 0) throw new Error('reserve lowmem');
+  const kernelRegionsLo = 0xd0000000 | 0;
+  regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, 0);
+  const userRoot = addressSpaceCreate();
+  const userSpace = virtualSpaceCreate(0x400000, 0, I386_KERNEL_BASE, 0);
+  regionsUseUserSpace(userRoot, userSpace);
+  machine.resetCounters();
+  return { machine, root: kernelRoot, frames, kernelRoot, kernelSpace, userRoot, userSpace, kernelRegionsLo, kernelRegionsHi: 0 };
+};
