@@ -155,3 +155,18 @@ export const archKernelRangeStartLo = (index: number): number => (index === 1 ? 
 export const archKernelRangeStartHi = (index: number): number => 0;
 export const archKernelRangeEndLo = (index: number): number => (index === 0 ? I386_USER_START : 0);
 export const archKernelRangeEndHi = (index: number): number => (index === 1 ? 1 : 0);
+
+// ---- the kernel's own layout (memory-manager-init.ts) ----
+
+/** Low memory is mapped at 0xC0000000 (Linux's PAGE_OFFSET): the kernel's view of it. */
+export const archDirectMapStartLo = (): number => -1073741824;
+export const archDirectMapStartHi = (): number => 0;
+/** Up to 768 MiB of it, leaving the top quarter of kernel space for regions. */
+export const archDirectMapMaxFrames = (): number => 196608;
+/** Kernel regions: from 0xF0000000 (above the largest low-memory map). */
+export const archKernelRegionsStartLo = (): number => -268435456;
+export const archKernelRegionsStartHi = (): number => 0;
+/** The kernel image runs at its physical address, inside the low 4 MiB window. */
+export const archImageWindowLo = (): number => 0;
+export const archImageWindowHi = (): number => 0;
+export const archImageWindowFrames = (): number => 1024;

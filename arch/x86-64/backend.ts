@@ -167,3 +167,18 @@ export const archKernelRangeStartLo = (index: number): number => (index === 0 ? 
 export const archKernelRangeStartHi = (index: number): number => (index === 0 ? archKernelStartHi() : 0);
 export const archKernelRangeEndLo = (index: number): number => 0;
 export const archKernelRangeEndHi = (index: number): number => 0;
+
+// ---- the kernel's own layout (memory-manager-init.ts) ----
+
+/** The direct map of all physical memory: the start of the upper half. */
+export const archDirectMapStartLo = (): number => 0;
+export const archDirectMapStartHi = (): number => archKernelStartHi();
+/** Frames the direct map may cover: all of them. */
+export const archDirectMapMaxFrames = (): number => 2147483647;
+/** Where kernel regions are searched from: half-way up the kernel half (64 TiB or 32 PiB in). */
+export const archKernelRegionsStartLo = (): number => 0;
+export const archKernelRegionsStartHi = (): number => (x64Levels === 5 ? -8388608 : -16384);
+/** The linear window where the kernel image runs: 0xFFFFFFFF80000000 + physical, 1 GiB. */
+export const archImageWindowLo = (): number => -2147483648;
+export const archImageWindowHi = (): number => -1;
+export const archImageWindowFrames = (): number => 262144;

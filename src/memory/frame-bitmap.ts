@@ -577,6 +577,23 @@ export const frameFreeCount = (): number => bitmapFreeFrames;
 /** Managed frames that are allocated: total - free. */
 export const frameUsedCount = (): number => (bitmapFrameCount - bitmapReservedFrames - bitmapFreeFrames) | 0;
 
+/**
+ * Moves the bitmap's view of its storage to a new linear address (the same physical memory,
+ * mapped elsewhere: the boot's identity view, then the kernel's direct map). Same rules as init:
+ * 4 KiB aligned, not crossing a 4 GiB boundary.
+ */
+export const frameBitmapRebase = (storageLo: number, storageHi: number): number => {
+  if (bitmapFrameCount === 0) return ERR_NOT_INITIALISED;
+  if ((storageLo & 4095) !== 0) return ERR_UNALIGNED;
+  const bytes: number = frameBitmapStorageBytes(bitmapFrameCount);
+  if (storageLo !== 0 && lessThanU32(-storageLo, bytes) === 1) return ERR_INVALID_ARGUMENT;
+  bitmapStorageHi = storageHi;
+  bitmapUsedLo = storageLo;
+  bitmapReservedLo = (storageLo + (bitmapWordCount << 2)) | 0;
+  bitmapSummaryLo = (storageLo + (bitmapWordCount << 3)) | 0;
+  return 0;
+};
+
 // ---------------------------------------------------------------------------------------------
 // The largest run of free frames (kernel heap discovery)
 // ---------------------------------------------------------------------------------------------

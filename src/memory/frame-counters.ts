@@ -80,3 +80,14 @@ export const frameCounterAdd = (frame: number, delta: number): number => {
 };
 
 export const frameCountersCovered = (): number => counterFrames;
+
+/** Moves the counters' view of their storage to a new linear address (same rules as init). */
+export const frameCountersRebase = (lo: number, hi: number): number => {
+  if (counterFrames === 0) return ERR_NOT_INITIALISED;
+  if ((lo & 4095) !== 0) return ERR_UNALIGNED;
+  const bytes: number = frameCountersBytes(counterFrames);
+  if (lo !== 0 && lessThanU32(-lo, bytes) === 1) return ERR_INVALID_ARGUMENT;
+  counterBaseLo = lo;
+  counterBaseHi = hi;
+  return ERR_NONE;
+};

@@ -55,3 +55,11 @@ export const archKernelRangeStartLo = (index: number): number => b().archKernelR
 export const archKernelRangeStartHi = (index: number): number => b().archKernelRangeStartHi(index);
 export const archKernelRangeEndLo = (index: number): number => b().archKernelRangeEndLo(index);
 export const archKernelRangeEndHi = (index: number): number => b().archKernelRangeEndHi(index);
+export const archDirectMapStartLo = (): number => b().archDirectMapStartLo();
+export const archDirectMapStartHi = (): number => b().archDirectMapStartHi();
+export const archDirectMapMaxFrames = (): number => b().archDirectMapMaxFrames();
+export const archKernelRegionsStartLo = (): number => b().archKernelRegionsStartLo();
+export const archKernelRegionsStartHi = (): number => b().archKernelRegionsStartHi();
+export const archImageWindowLo = (): number => b().archImageWindowLo();
+export const archImageWindowHi = (): number => b().archImageWindowHi();
+export const archImageWindowFrames = (): number => b().archImageWindowFrames();

@@ -30,7 +30,7 @@
  * that yield an address return its low half and leave the high half in pairHi
  * (src/int64/pair.ts): the low half of an address at or above 2 GiB is negative as an int32, but
  * addresses are multiples of 4096 and error codes (-1..-25) are not, so a result r is an error
- * exactly when (r & 4095) !== 0.
+ * exactly when isErrorCode(r) (src/errors.ts), or equally (r & 4095) !== 0.
  *
  * Cost, with n the number of free ranges of the space: create, count O(1); isFree, isAllocated,
  * reserve, release, next-range, range-end O(log n) worst case; find: see there; destroy O(n).
@@ -612,7 +612,8 @@ export const virtualSpaceEnd = (space: number): number => {
  * and offset before any fitting one) makes it linear in them, but in practice each long-enough
  * fragment holds an aligned block with a fair chance, so F stays a small constant. The cost test
  * measures it among 10^5 random fragments: 64 KiB-aligned finds read about 2.4x more words at
- * 10^5 ranges than at 10^2 (log2 ratio 2.5), exactly like page-aligned ones.
+ * 10^5 ranges than at 10^2 (page-aligned ones 2.1x; the log2 ratio is 2.5); it also shows the
+ * adversarial case, where the reads grow with F.
  */
 export const virtualSpaceFind = (space: number, pages: number, alignShift: number, fromLo: number, fromHi: number): number => {
   if (vsPoolReady() === 0) return ERR_NOT_INITIALISED;

@@ -1,0 +1,156 @@
+/*
+ * Bringing the memory manager up in a kernel, after the page bitmap is built
+ * (physical-setup.ts): the paging backend in the chosen mode, the kernel's own root with its
+ * template, the kernel image and the direct map mapped in it, CR3 loaded (and paging turned on,
+ * on i386), the bitmap and counters moved to the direct map, the free-space index, and the region
+ * API. Generic: the layout comes from the backend (archDirectMap*, archImageWindow*,
+ * archKernelRegionsStart*).
+ *
+ * Until CR3 is loaded the manager reaches memory through the boot's view: physical below
+ * `reachFrames` at physical + reachOffset (i386 with paging off: identity; x86-64: the boot
+ * tables' higher half).
+ */
+import { ERR_NONE, ERR_NO_USABLE_MEMORY } from '../errors.ts';
+import { add64, frameToAddress, pairHi } from '../int64/pair.ts';
+import { portReadCr0, portWriteCr0, portReadCr4, portWriteCr4, portReadEfer, portWriteEfer, portWriteCr3 } from '../port/port.ts';
+import { frameCoveredCount, frameAllocContiguous, frameBitmapRebase, frameBitmapStorageBytes } from '../memory/frame-bitmap.ts';
+import { frameCountersRebase } from '../memory/frame-counters.ts';
+import { physicalBitmapFirstFrame } from '../memory/physical-setup.ts';
+import {
+  archPagingInit,
+  archDirectMapStartLo,
+  archDirectMapStartHi,
+  archDirectMapMaxFrames,
+  archKernelRegionsStartLo,
+  archKernelRegionsStartHi,
+  archImageWindowLo,
+  archImageWindowHi,
+  archImageWindowFrames,
+  archKernelStartLo,
+  archKernelStartHi,
+} from '../paging/backend.ts';
+import { PAGING_TWO_LEVEL, PAGING_PAE, FEATURE_NX, FEATURE_GLOBAL_PAGES, FEATURE_LARGE_PAGES } from '../paging/paging-modes.ts';
+import { PAGE_WRITE, PAGE_NO_EXECUTE, PAGE_GLOBAL } from '../paging/page-flags.ts';
+import { tableAccessDirect } from '../paging/table-access.ts';
+import { addressSpaceKernelCreate } from '../paging/address-spaces.ts';
+import { walkMapRange } from '../paging/walker.ts';
+import { virtualSpacePoolBytes, virtualSpacePoolInit } from '../region/virtual-space-pool.ts';
+import { virtualSpaceCreate, virtualSpaceReserve } from '../region/virtual-space.ts';
+import { regionsInit } from '../region/regions.ts';
+
+const CR0_PG: number = -2147483648;
+const CR0_WP: number = 65536;
+const CR4_PSE: number = 16;
+const CR4_PAE: number = 32;
+const CR4_PGE: number = 128;
+const EFER_NXE: number = 2048;
+/** Records of the free-space index: 16384 ranges (512 KiB). */
+const INIT_POOL_NODES: number = 16384;
+
+let initKernelRoot: number = -1;
+let initKernelSpace: number = -1;
+let initDirectFrames: number = 0;
+
+/** The features this mode can use of what the CPU offers. */
+const initUsableFeatures = (mode: number, offered: number): number => {
+  if (mode === PAGING_TWO_LEVEL) return offered & (FEATURE_LARGE_PAGES | FEATURE_GLOBAL_PAGES);
+  if (mode === PAGING_PAE) return offered & (FEATURE_NX | FEATURE_GLOBAL_PAGES);
+  return offered;
+};
+
+/** Loads `root`: on i386 with paging off, sets the mode's control bits first and turns paging on. */
+const initActivate = (root: number, mode: number, features: number): number => {
+  let cr4: number = portReadCr4();
+  if ((features & FEATURE_GLOBAL_PAGES) !== 0) cr4 = cr4 | CR4_PGE;
+  if (mode === PAGING_TWO_LEVEL && (features & FEATURE_LARGE_PAGES) !== 0) cr4 = cr4 | CR4_PSE;
+  if (mode === PAGING_PAE) cr4 = cr4 | CR4_PAE;
+  if ((features & FEATURE_NX) !== 0) portWriteEfer(portReadEfer() | EFER_NXE);
+  const pagingOn: number = (portReadCr0() & CR0_PG) !== 0 ? 1 : 0;
+  if (pagingOn === 0) portWriteCr4(cr4);
+  const rootLo: number = frameToAddress(root);
+  portWriteCr3(rootLo, pairHi);
+  if (pagingOn === 0) portWriteCr0(portReadCr0() | CR0_PG | CR0_WP);
+  else portWriteCr4(cr4); // PGE may be switched on with paging on
+  return ERR_NONE;
+};
+
+/**
+ * Brings paging and the region API up. The kernel image occupies frames [imageFirst, imageEnd)
+ * and runs at the backend's image window; `offered` are the CPU's FEATURE_* bits
+ * (cpuPagingFeatures). Returns ERR_NONE, or the first error (nothing is loaded into CR3 then).
+ */
+export const memoryManagerInit = (
+  mode: number,
+  offered: number,
+  imageFirst: number,
+  imageEnd: number,
+  reachFrames: number,
+  reachOffsetLo: number,
+  reachOffsetHi: number,
+): number => {
+  const features: number = initUsableFeatures(mode, offered);
+  const modeSet: number = archPagingInit(mode, features);
+  if (modeSet !== ERR_NONE) return modeSet;
+  tableAccessDirect(reachOffsetLo, reachOffsetHi, reachFrames);
+  const root: number = addressSpaceKernelCreate();
+  if (root < 0) return root;
+
+  // the image window: the image (and on i386 the whole low window, where boot data lives)
+  const imageFrames: number = archImageWindowLo() === 0 ? archImageWindowFrames() : (imageEnd - imageFirst) | 0;
+  const imageStart: number = archImageWindowLo() === 0 ? 0 : imageFirst;
+  const imageOffsetLo: number = frameToAddress(imageStart);
+  const imageOffsetHi: number = pairHi;
+  const imageLo: number = add64(archImageWindowLo(), archImageWindowHi(), imageOffsetLo, imageOffsetHi);
+  const imageHi: number = pairHi;
+  const imageMapped: number = walkMapRange(root, imageLo, imageHi, imageFrames, imageStart, PAGE_WRITE | PAGE_GLOBAL, 1);
+  if (imageMapped !== ERR_NONE) return imageMapped;
+
+  // the direct map: physical memory up to the last covered frame (or the backend's maximum)
+  let directFrames: number = frameCoveredCount();
+  if (directFrames > archDirectMapMaxFrames()) directFrames = archDirectMapMaxFrames();
+  const directMapped: number = walkMapRange(
+    root,
+    archDirectMapStartLo(),
+    archDirectMapStartHi(),
+    directFrames,
+    0,
+    PAGE_WRITE | PAGE_NO_EXECUTE | PAGE_GLOBAL,
+    1,
+  );
+  if (directMapped !== ERR_NONE) return directMapped;
+
+  initActivate(root, mode, features);
+  tableAccessDirect(archDirectMapStartLo(), archDirectMapStartHi(), directFrames);
+  // the bitmap and counters: the same memory, now seen through the direct map
+  const storageOffsetLo: number = frameToAddress(physicalBitmapFirstFrame());
+  const storageOffsetHi: number = pairHi;
+  const storageLo: number = add64(archDirectMapStartLo(), archDirectMapStartHi(), storageOffsetLo, storageOffsetHi);
+  const storageHi: number = pairHi;
+  frameBitmapRebase(storageLo, storageHi);
+  const bitmapBytes: number = frameBitmapStorageBytes(frameCoveredCount()); // the counters follow the bitmap
+  frameCountersRebase((storageLo + bitmapBytes) | 0, storageHi);
+
+  // the free-space index, in frames reached through the direct map
+  const poolBytes: number = virtualSpacePoolBytes(INIT_POOL_NODES);
+  const poolFrame: number = frameAllocContiguous(poolBytes >>> 12, 1);
+  if (poolFrame < 0 || poolFrame + (poolBytes >>> 12) > directFrames) return ERR_NO_USABLE_MEMORY;
+  const poolOffsetLo: number = frameToAddress(poolFrame);
+  const poolOffsetHi: number = pairHi;
+  const poolLo: number = add64(archDirectMapStartLo(), archDirectMapStartHi(), poolOffsetLo, poolOffsetHi);
+  const poolHi: number = pairHi;
+  const pool: number = virtualSpacePoolInit(poolLo, poolHi, poolBytes);
+  if (pool < 0) return pool;
+  const space: number = virtualSpaceCreate(archKernelStartLo(), archKernelStartHi(), 0, archKernelStartHi() === 0 ? 1 : 0);
+  if (space < 0) return space;
+  virtualSpaceReserve(space, archDirectMapStartLo(), archDirectMapStartHi(), directFrames);
+  if (archImageWindowLo() !== 0) virtualSpaceReserve(space, archImageWindowLo(), archImageWindowHi(), archImageWindowFrames());
+  regionsInit(root, space, archKernelRegionsStartLo(), archKernelRegionsStartHi());
+  initKernelRoot = root;
+  initKernelSpace = space;
+  initDirectFrames = directFrames;
+  return ERR_NONE;
+};
+
+export const memoryManagerKernelRoot = (): number => initKernelRoot;
+export const memoryManagerKernelSpace = (): number => initKernelSpace;
+export const memoryManagerDirectFrames = (): number => initDirectFrames;
