@@ -38,12 +38,12 @@ import { virtualSpacePoolBytes, virtualSpacePoolInit } from '../region/virtual-s
 import { virtualSpaceCreate, virtualSpaceReserve } from '../region/virtual-space.ts';
 import { regionsInit } from '../region/regions.ts';
 
-const CR0_PG: number = -2147483648;
-const CR0_WP: number = 65536;
-const CR4_PSE: number = 16;
-const CR4_PAE: number = 32;
-const CR4_PGE: number = 128;
-const EFER_NXE: number = 2048;
+const INIT_CR0_PG: number = -2147483648;
+const INIT_CR0_WP: number = 65536;
+const INIT_CR4_PSE: number = 16;
+const INIT_CR4_PAE: number = 32;
+const INIT_CR4_PGE: number = 128;
+const INIT_EFER_NXE: number = 2048;
 /** Records of the free-space index: 16384 ranges (512 KiB). */
 const INIT_POOL_NODES: number = 16384;
 
@@ -61,15 +61,15 @@ const initUsableFeatures = (mode: number, offered: number): number => {
 /** Loads `root`: on i386 with paging off, sets the mode's control bits first and turns paging on. */
 const initActivate = (root: number, mode: number, features: number): number => {
   let cr4: number = portReadCr4();
-  if ((features & FEATURE_GLOBAL_PAGES) !== 0) cr4 = cr4 | CR4_PGE;
-  if (mode === PAGING_TWO_LEVEL && (features & FEATURE_LARGE_PAGES) !== 0) cr4 = cr4 | CR4_PSE;
-  if (mode === PAGING_PAE) cr4 = cr4 | CR4_PAE;
-  if ((features & FEATURE_NX) !== 0) portWriteEfer(portReadEfer() | EFER_NXE);
-  const pagingOn: number = (portReadCr0() & CR0_PG) !== 0 ? 1 : 0;
+  if ((features & FEATURE_GLOBAL_PAGES) !== 0) cr4 = cr4 | INIT_CR4_PGE;
+  if (mode === PAGING_TWO_LEVEL && (features & FEATURE_LARGE_PAGES) !== 0) cr4 = cr4 | INIT_CR4_PSE;
+  if (mode === PAGING_PAE) cr4 = cr4 | INIT_CR4_PAE;
+  if ((features & FEATURE_NX) !== 0) portWriteEfer(portReadEfer() | INIT_EFER_NXE);
+  const pagingOn: number = (portReadCr0() & INIT_CR0_PG) !== 0 ? 1 : 0;
   if (pagingOn === 0) portWriteCr4(cr4);
   const rootLo: number = frameToAddress(root);
   portWriteCr3(rootLo, pairHi);
-  if (pagingOn === 0) portWriteCr0(portReadCr0() | CR0_PG | CR0_WP);
+  if (pagingOn === 0) portWriteCr0(portReadCr0() | INIT_CR0_PG | INIT_CR0_WP);
   else portWriteCr4(cr4); // PGE may be switched on with paging on
   return ERR_NONE;
 };

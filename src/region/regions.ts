@@ -29,7 +29,7 @@ import {
   isErrorCode,
 } from '../errors.ts';
 import { add64, addCarries64, compareU64, pairHi, returnPair, sub64 } from '../int64/pair.ts';
-import { archCanonical, archUserStartLo, archUserStartHi, archUserEndLo, archUserEndHi, archKernelStartLo, archKernelStartHi } from '../paging/backend.ts';
+import { archCanonical, archLeafAllowed, archLevelShift, archUserStartLo, archUserStartHi, archUserEndLo, archUserEndHi, archKernelStartLo, archKernelStartHi } from '../paging/backend.ts';
 import { walkMapRange, walkUnmapRange, walkRangeIsUnmapped, walkTranslate } from '../paging/walker.ts';
 import { PAGE_WRITE, PAGE_USER, PAGE_NO_EXECUTE, PAGE_UNCACHED, PAGE_WRITE_THROUGH, PAGE_FOREIGN, PAGE_IO } from '../paging/page-flags.ts';
 import {
@@ -164,11 +164,19 @@ const regionCheckFlags = (flags: number, targetLo: number, targetHi: number): nu
   return ERR_NONE;
 };
 
-/** Finds room for callPages in callSpace at or above (fromLo, fromHi): 2 MiB-aligned first for big committed regions. */
+/**
+ * Finds room for callPages in callSpace at or above (fromLo, fromHi). A committed region as big
+ * as a large page is first placed on that page size's alignment (the largest the mode allows), so
+ * the walker can map it with large leaves; then anywhere.
+ */
 const regionFind = (fromLo: number, fromHi: number, flags: number): number => {
-  if ((flags & REGION_COMMIT) !== 0 && (flags & REGION_SMALL_PAGES) === 0 && callPages >= 512) {
-    const aligned: number = virtualSpaceFind(callSpace, callPages, 21, fromLo, fromHi);
-    if (aligned !== ERR_NO_FREE_REGION) return aligned;
+  if ((flags & REGION_COMMIT) !== 0 && (flags & REGION_SMALL_PAGES) === 0) {
+    for (let level: number = 3; level >= 2; level = (level - 1) | 0) {
+      const shift: number = archLevelShift(level);
+      if (archLeafAllowed(level) === 0 || callPages < 1 << ((shift - 12) | 0)) continue;
+      const aligned: number = virtualSpaceFind(callSpace, callPages, shift, fromLo, fromHi);
+      if (aligned !== ERR_NO_FREE_REGION) return aligned;
+    }
   }
   return virtualSpaceFind(callSpace, callPages, 12, fromLo, fromHi);
 };

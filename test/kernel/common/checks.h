@@ -37,5 +37,6 @@ void first_light_checks(void);
 void frame_allocation_checks(const struct map_facts *facts);
 void temporary_mapping_checks(const struct map_facts *facts);
 void kernel_heap_checks(void);
+void region_checks(const struct map_facts *facts);
 
 #endif

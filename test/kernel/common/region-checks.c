@@ -1,0 +1,191 @@
+/*
+ * The paging backend in a real kernel: the manager builds the kernel's own address space (its
+ * template, the image, the direct map), loads it, and every region claim is checked through the
+ * real MMU - reads and writes through new mappings, faults after free, read-only and NX faults,
+ * user-mode probes against kernel and user pages, large pages, cache flags in the entries, frames
+ * above 4 GiB and, on x86-64, both canonical halves.
+ */
+#include "checks.h"
+
+#define REGION_COMMIT 1
+#define REGION_READWRITE 2
+#define REGION_UC 4
+#define REGION_IO 16
+#define REGION_FIXED 64
+#define REGION_USER 128
+#define REGION_NO_EXECUTE 256
+#define PAGE_UNCACHED 8
+#define PF_PRESENT 1u
+#define PF_WRITE 2u
+#define PF_USER 4u
+#define PF_FETCH 16u
+
+static uint64_t pair(int32_t lo) { return ((uint64_t)(uint32_t)pairHi << 32) | (uint32_t)lo; }
+static int32_t lo32(uint64_t value) { return (int32_t)(uint32_t)value; }
+static int32_t hi32(uint64_t value) { return (int32_t)(uint32_t)(value >> 32); }
+static volatile uint32_t *at(uint64_t linear) { return (volatile uint32_t *)(uintptr_t)linear; }
+
+static int32_t paging_mode(void) {
+#if defined(__x86_64__)
+  return (glue_read_cr4() & (1 << 12)) ? 5 : 4;
+#else
+  return kernel_cmdline_has("pae") ? 3 : 2;
+#endif
+}
+
+static void check_kernel_regions(int32_t mode) {
+  /* read and write through a new kernel region, then a fault once it is freed */
+  int32_t lo = mm_allocKernelRegion(0, 0, 16 * 4096, 0, REGION_COMMIT | REGION_READWRITE);
+  uint64_t region = pair(lo);
+  report_check("regions.kernel-alloc", mm_isErrorCode(lo) == 0, "base", region);
+  for (int k = 0; k < 16; k++) *at(region + (uint64_t)k * 4096 + 8) = 0xab000000u | (uint32_t)k;
+  int ok = 1;
+  for (int k = 0; k < 16; k++) ok = ok && *at(region + (uint64_t)k * 4096 + 8) == (0xab000000u | (uint32_t)k);
+  report_check("regions.kernel-read-write", ok, "pages", 16);
+  int32_t physical = mm_mapLinearToPhysical(lo, hi32(region));
+  report_check("regions.translates-to-owned-frame", mm_isErrorCode(physical) == 0 && mm_frameIsFree((int32_t)((uint32_t)physical >> 12)) == 0,
+               "physical", pair(physical));
+  report_check("regions.free", mm_freeRegion(lo, hi32(region), 16 * 4096, 0) == 0, "base", region);
+  int32_t code = glue_probe(lo32(region + 4096), hi32(region), 0);
+  report_check("regions.fault-after-free", code == 0, "error", (uint32_t)code);
+  code = mm_freeRegion(lo, hi32(region), 16 * 4096, 0);
+  report_check("regions.double-free-refused", code == -20, mm_error_name(code), (uint32_t)code);
+
+  /* read-only: a supervisor write faults because CR0.WP is on */
+  lo = mm_allocKernelRegion(0, 0, 4096, 0, REGION_COMMIT);
+  region = pair(lo);
+  code = glue_probe(lo, hi32(region), 1);
+  report_check("regions.read-only-write-faults", code == (int32_t)(PF_PRESENT | PF_WRITE), "error", (uint32_t)code);
+  report_check("regions.read-only-read-ok", glue_probe(lo, hi32(region), 0) == -1, "base", region);
+  mm_freeRegion(lo, hi32(region), 4096, 0);
+
+  /* NX: a fetch from a no-execute page faults (PAE, x86-64); an executable page runs a ret */
+  lo = mm_allocKernelRegion(0, 0, 2 * 4096, 0, REGION_COMMIT | REGION_READWRITE);
+  region = pair(lo);
+  *(volatile uint8_t *)(uintptr_t)region = 0xc3;
+  report_check("regions.execute-ok", glue_probe(lo, hi32(region), 2) == -1, "base", region);
+  mm_freeRegion(lo, hi32(region), 2 * 4096, 0);
+  if (mode != 2) {
+    lo = mm_allocKernelRegion(0, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_NO_EXECUTE);
+    region = pair(lo);
+    *(volatile uint8_t *)(uintptr_t)region = 0xc3;
+    code = glue_probe(lo, hi32(region), 2);
+    report_check("regions.nx-fetch-faults", code == (int32_t)(PF_PRESENT | PF_FETCH), "error", (uint32_t)code);
+    mm_freeRegion(lo, hi32(region), 4096, 0);
+  }
+
+  /* large pages: 4 MiB (two-level) or 2 MiB leaves where the region is aligned */
+  uint32_t large = mode == 2 ? 4u << 20 : 2u << 20;
+  lo = mm_allocKernelRegion(0, 0, (int32_t)(2 * large), 0, REGION_COMMIT | REGION_READWRITE);
+  region = pair(lo);
+  mm_walkTranslate(mm_memoryManagerKernelRoot(), lo, hi32(region));
+  /* two-level paging shares every kernel PDE as a pinned page table (the kernel template), so
+   * kernel space has no 4 MiB leaves there; user space does (check_user_space) */
+  report_check("regions.large-page", mm_walkTranslatedLevel() == (mode == 2 ? 1 : 2), "level", (uint32_t)mm_walkTranslatedLevel());
+  *at(region + large + 0x1234 * 4) = 0x1a46e;
+  report_check("regions.large-page-read-write", *at(region + large + 0x1234 * 4) == 0x1a46e, "base", region);
+  /* a partial free splits the large page: the rest stays mapped */
+  mm_freeRegion(lo32(region + large - 4096), hi32(region), 4096, 0);
+  code = glue_probe(lo32(region + large - 4096), hi32(region), 0);
+  report_check("regions.split-page-freed", code == 0, "error", (uint32_t)code);
+  report_check("regions.split-rest-mapped", glue_probe(lo32(region + large - 8192), hi32(region), 1) == -1, "base", region);
+  mm_freeRegion(lo, hi32(region), (int32_t)(large - 4096), 0);
+  mm_freeRegion(lo32(region + large), hi32(region), (int32_t)large, 0);
+
+  /* 1 GiB leaves (x86-64 with pdpe1gb, and a free 1 GiB-aligned gigabyte of RAM) */
+  if (mode >= 4 && (mm_cpuPagingFeatures() & 2) != 0 && mm_frameFreeCount() > 2 * 262144) {
+    lo = mm_allocKernelRegion(0, 0, 1 << 30, 0, REGION_COMMIT | REGION_READWRITE);
+    region = pair(lo);
+    mm_walkTranslate(mm_memoryManagerKernelRoot(), lo, hi32(region));
+    report_check("regions.gigabyte-page", mm_isErrorCode(lo) == 0 && mm_walkTranslatedLevel() == 3, "level",
+                 (uint32_t)mm_walkTranslatedLevel());
+    *at(region + (1u << 30) - 64) = 0x16b;
+    report_check("regions.gigabyte-page-read-write", *at(region + (1u << 30) - 64) == 0x16b, "base", region);
+    mm_freeRegion(lo, hi32(region), 1 << 30, 0);
+  } else {
+    report_log("no 1 GiB page checks: needs -cpu max (pdpe1gb) and more than 2 GiB free");
+  }
+
+  /* cache flags land in the entry: an uncached I/O mapping of the local APIC page */
+  int32_t free_before = mm_frameFreeCount();
+  lo = mm_allocKernelRegion((int32_t)0xfee00000u, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_UC | REGION_IO);
+  region = pair(lo);
+  mm_walkTranslate(mm_memoryManagerKernelRoot(), lo, hi32(region));
+  report_check("regions.uncached-entry", (mm_walkTranslatedFlags() & PAGE_UNCACHED) != 0 && mm_walkTranslatedFrame() == 0xfee00,
+               "flags", (uint32_t)mm_walkTranslatedFlags());
+  mm_freeRegion(lo, hi32(region), 4096, 0);
+  /* the tables made for it come back, and no frame goes into the bitmap for the device page */
+  report_check("regions.io-frame-not-freed", mm_frameFreeCount() == free_before, "free", (uint32_t)mm_frameFreeCount());
+}
+
+static void check_user_space(void) {
+  /* a user address space: its own root, the kernel's template, the glue's ring-3 stub mapped in */
+  int32_t root = mm_addressSpaceCreate();
+  int32_t space = mm_virtualSpaceCreate(mm_archUserStartLo(), mm_archUserStartHi(), mm_archUserEndLo(), mm_archUserEndHi());
+  report_check("user.space-created", root > 0 && space > 0, "root", (uint32_t)root);
+  mm_regionsUseUserSpace(root, space);
+  int32_t stub = mm_allocRegion(0x00400000, 0, (int32_t)kernel_user_stub_phys(), 0, 4096, 0, REGION_COMMIT | REGION_FIXED | REGION_USER);
+  int32_t data = mm_allocRegion(0x00800000, 0, 0, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_USER);
+  int32_t readonly = mm_allocRegion(0x00801000, 0, 0, 0, 4096, 0, REGION_COMMIT | REGION_USER);
+  report_check("user.regions-mapped", stub == 0x00400000 && data == 0x00800000 && readonly == 0x00801000, "data", (uint32_t)data);
+  int32_t kernel = mm_allocKernelRegion(0, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE);
+  uint64_t kernel_page = pair(kernel);
+  /* a user region as big as two large pages, placed on their alignment: large leaves */
+  int32_t big = mm_allocRegion(0, 0, 0, 0, 8 << 20, 0, REGION_COMMIT | REGION_READWRITE | REGION_USER);
+  mm_walkTranslate(root, big, 0);
+  report_check("user.large-pages", mm_isErrorCode(big) == 0 && mm_walkTranslatedLevel() == 2, "level", (uint32_t)mm_walkTranslatedLevel());
+
+  uint64_t root_address = (uint64_t)(uint32_t)root << 12;
+  glue_write_cr3(lo32(root_address), hi32(root_address));
+  *at(0x00800000) = 0x05e40000u; /* the kernel writes the user page through the user's own root */
+  int32_t code = glue_probe_user(0x00800000, 0, 1, 0x00400000, 0);
+  report_check("user.ring3-writes-user-page", code == -1, "error", (uint32_t)code);
+  code = glue_probe_user(lo32(kernel_page), hi32(kernel_page), 0, 0x00400000, 0);
+  report_check("user.ring3-kernel-page-faults", code == (int32_t)(PF_PRESENT | PF_USER), "error", (uint32_t)code);
+  code = glue_probe_user(0x00801000, 0, 1, 0x00400000, 0);
+  report_check("user.ring3-read-only-write-faults", code == (int32_t)(PF_PRESENT | PF_WRITE | PF_USER), "error", (uint32_t)code);
+  code = glue_probe_user(big + (6 << 20), 0, 1, 0x00400000, 0);
+  report_check("user.ring3-writes-large-page", code == -1, "error", (uint32_t)code);
+  code = glue_probe_user(0x00802000, 0, 0, 0x00400000, 0);
+  report_check("user.ring3-unmapped-faults", code == (int32_t)PF_USER, "error", (uint32_t)code);
+  report_check("user.kernel-sees-kernel-page", glue_probe(lo32(kernel_page), hi32(kernel_page), 1) == -1, "base", kernel_page);
+
+  uint64_t kernel_root = (uint64_t)(uint32_t)mm_memoryManagerKernelRoot() << 12;
+  glue_write_cr3(lo32(kernel_root), hi32(kernel_root));
+  int32_t free_before = mm_frameFreeCount();
+  report_check("user.space-released", mm_addressSpaceRelease(root) == 0 && mm_frameFreeCount() > free_before, "free",
+               (uint32_t)mm_frameFreeCount());
+  mm_regionsUseUserSpace(-1, -1);
+  mm_freeRegion(kernel, hi32(kernel_page), 4096, 0);
+}
+
+static void check_high_memory(const struct map_facts *facts) {
+  if (facts->first_high_usable == 0) return;
+#if defined(__x86_64__)
+  /* the direct map covers RAM above 4 GiB: a frame up there is read and written through it */
+  uint64_t frame = facts->first_high_usable + 77;
+  report_check("high.claim", mm_frameClaim((int32_t)frame, 1) == 0, "frame", frame);
+  uint64_t direct = ((uint64_t)(uint32_t)mm_archDirectMapStartHi() << 32) + (frame << 12);
+  *at(direct + 16) = 0x4164;
+  int32_t lo = mm_allocKernelRegion(lo32(frame << 12), hi32(frame << 12), 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_FIXED);
+  uint64_t alias = pair(lo);
+  report_check("high.fixed-mapping-reads-frame", *at(alias + 16) == 0x4164, "physical", frame << 12);
+  mm_freeRegion(lo, hi32(alias), 4096, 0);
+  mm_frameFree((int32_t)frame);
+#else
+  (void)facts;
+#endif
+}
+
+void region_checks(const struct map_facts *facts) {
+  int32_t mode = paging_mode();
+  int32_t status = mm_memoryManagerInit(mode, mm_cpuPagingFeatures(), (int32_t)(kernel_image_phys_start() >> 12),
+                                        (int32_t)((kernel_image_phys_end() + 4095) >> 12), 4096, VIEW_OFFSET_LO, VIEW_OFFSET_HI);
+  report_check("mm.init", status == 0, mm_error_name(status), (uint32_t)status);
+  if (status != 0) return;
+  report_check("mm.cr3-is-kernel-root", ((uint32_t)glue_read_cr3_lo() >> 12) == (uint32_t)mm_memoryManagerKernelRoot(), "cr3",
+               (uint32_t)glue_read_cr3_lo());
+  check_kernel_regions(mode);
+  check_user_space();
+  check_high_memory(facts);
+}
