@@ -23,7 +23,7 @@ include boot/boot.mk
 # What each kernel compiles in: its TypeScript entries (the bundler follows their imports) and
 # the C checks under test/kernel/common/.
 KERNEL_TS_COMMON := src/memory/physical-setup.ts src/memory/temporary-mappings.ts src/memory/kernel-heap.ts \
-  src/boot/memory-manager-init.ts src/boot/cpu-features.ts src/region/regions.ts src/paging/address-spaces.ts
+  src/boot/memory-manager-init.ts src/boot/cpu-features.ts src/region/regions.ts src/region/io-mappings.ts src/paging/address-spaces.ts
 KERNEL_TS_i386 := test/kernel/i386/first-light.ts $(KERNEL_TS_COMMON)
 KERNEL_TS_x86-64 := test/kernel/x86-64/first-light.ts $(KERNEL_TS_COMMON)
 KERNEL_CHECKS_C := $(wildcard test/kernel/common/*.c)

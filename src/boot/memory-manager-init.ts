@@ -37,6 +37,7 @@ import { walkMapRange } from '../paging/walker.ts';
 import { virtualSpacePoolBytes, virtualSpacePoolInit } from '../region/virtual-space-pool.ts';
 import { virtualSpaceCreate, virtualSpaceReserve } from '../region/virtual-space.ts';
 import { regionsInit } from '../region/regions.ts';
+import { ioMappingsInit } from '../region/io-mappings.ts';
 
 const INIT_CR0_PG: number = -2147483648;
 const INIT_CR0_WP: number = 65536;
@@ -46,6 +47,11 @@ const INIT_CR4_PGE: number = 128;
 const INIT_EFER_NXE: number = 2048;
 /** Records of the free-space index: 16384 ranges (512 KiB). */
 const INIT_POOL_NODES: number = 16384;
+/** The I/O window: 64 MiB of i386 kernel space, 64 GiB of x86-64's. */
+const INIT_IO_PAGES_I386: number = 16384;
+const INIT_IO_PAGES_X86_64: number = 16777216;
+/** The I/O registry: 1024 slots of 16 bytes (up to 768 live mappings). */
+const INIT_IO_REGISTRY_BYTES: number = 16384;
 
 let initKernelRoot: number = -1;
 let initKernelSpace: number = -1;
@@ -144,7 +150,23 @@ export const memoryManagerInit = (
   if (space < 0) return space;
   virtualSpaceReserve(space, archDirectMapStartLo(), archDirectMapStartHi(), directFrames);
   if (archImageWindowLo() !== 0) virtualSpaceReserve(space, archImageWindowLo(), archImageWindowHi(), archImageWindowFrames());
-  regionsInit(root, space, archKernelRegionsStartLo(), archKernelRegionsStartHi());
+  // the I/O window opens kernel-region space; kernel regions are searched for above it
+  const ioPages: number = archKernelStartHi() === 0 ? INIT_IO_PAGES_I386 : INIT_IO_PAGES_X86_64;
+  const ioLo: number = archKernelRegionsStartLo();
+  const ioHi: number = archKernelRegionsStartHi();
+  const ioTaken: number = virtualSpaceReserve(space, ioLo, ioHi, ioPages);
+  if (ioTaken !== ERR_NONE) return ioTaken;
+  const registryFrame: number = frameAllocContiguous(INIT_IO_REGISTRY_BYTES >>> 12, 1);
+  if (registryFrame < 0 || registryFrame >= directFrames) return ERR_NO_USABLE_MEMORY;
+  const registryOffsetLo: number = frameToAddress(registryFrame);
+  const registryOffsetHi: number = pairHi;
+  const registryLo: number = add64(archDirectMapStartLo(), archDirectMapStartHi(), registryOffsetLo, registryOffsetHi);
+  const registryHi: number = pairHi;
+  const searchLo: number = add64(ioLo, ioHi, ioPages << 12, ioPages >>> 20);
+  const searchHi: number = pairHi;
+  regionsInit(root, space, searchLo, searchHi);
+  const io: number = ioMappingsInit(ioLo, ioHi, ioPages, registryLo, registryHi, INIT_IO_REGISTRY_BYTES);
+  if (io !== ERR_NONE) return io;
   initKernelRoot = root;
   initKernelSpace = space;
   initDirectFrames = directFrames;

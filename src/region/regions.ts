@@ -63,6 +63,12 @@ let userSpace: number = -1;
 let kernelRegionBaseLo: number = 0;
 let kernelRegionBaseHi: number = 0;
 
+/** The I/O window (io-mappings.ts): only unmapIOMemory removes what lies there. */
+let ioWindowStartLo: number = 0;
+let ioWindowStartHi: number = 0;
+let ioWindowEndLo: number = 0;
+let ioWindowEndHi: number = 0;
+
 /** The call being served: its space, root, pages. */
 let callRoot: number = -1;
 let callSpace: number = -1;
@@ -76,6 +82,25 @@ export const regionsInit = (root: number, space: number, searchLo: number, searc
   kernelRegionBaseLo = searchLo;
   kernelRegionBaseHi = searchHi;
   return ERR_NONE;
+};
+
+/** Declares the I/O window [start, end) (io-mappings.ts calls it); freeRegion refuses to touch it. */
+export const regionsSetIoWindow = (startLo: number, startHi: number, endLo: number, endHi: number): number => {
+  ioWindowStartLo = startLo;
+  ioWindowStartHi = startHi;
+  ioWindowEndLo = endLo;
+  ioWindowEndHi = endHi;
+  return ERR_NONE;
+};
+
+/** 1 when [lo, lo + callPages pages) meets the I/O window. */
+const regionTouchesIoWindow = (lo: number, hi: number): number => {
+  if (ioWindowStartLo === ioWindowEndLo && ioWindowStartHi === ioWindowEndHi) return 0;
+  const endLo: number = add64(lo, hi, callPages << 12, callPages >>> 20);
+  const endHi: number = pairHi;
+  if (compareU64(endLo, endHi, ioWindowStartLo, ioWindowStartHi) <= 0) return 0;
+  if (compareU64(lo, hi, ioWindowEndLo, ioWindowEndHi) >= 0) return 0;
+  return 1;
 };
 
 /** Selects the current user address space (a context switch); -1, -1 for none. */
@@ -245,6 +270,7 @@ export const freeRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeH
   if (sizeCheck !== ERR_NONE) return sizeCheck;
   const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (regionTouchesIoWindow(baseLo, baseHi) === 1) return ERR_PERMISSION; // unmapIOMemory's business
   if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
   // giving the range back may split a free range: make sure a node is there before unmapping
   if (virtualSpaceNodesFree() < 1) return ERR_POOL_EXHAUSTED;

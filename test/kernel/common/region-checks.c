@@ -118,6 +118,37 @@ static void check_kernel_regions(int32_t mode) {
   report_check("regions.io-frame-not-freed", mm_frameFreeCount() == free_before, "free", (uint32_t)mm_frameFreeCount());
 }
 
+static void check_io_mappings(void) {
+  /* the local APIC's registers: offset kept, uncached, exactly the pages touched, removed whole */
+  int32_t lo = mm_mapIOMemory((int32_t)0xfee00020u, 0, 0x20, 0, REGION_UC);
+  uint64_t linear = pair(lo);
+  report_check("io.map-keeps-offset", mm_isErrorCode(lo) == 0 && (linear & 4095) == 0x20, "linear", linear);
+  uint32_t version = *at(linear + 0x10); /* the APIC version register, at 0xFEE00030 */
+  report_check("io.device-register-read", (version & 0xff) != 0 && (version & 0xff) != 0xff, "version", version);
+  mm_walkTranslate(mm_memoryManagerKernelRoot(), lo32(linear & ~4095ull), hi32(linear));
+  report_check("io.uncached-entry", (mm_walkTranslatedFlags() & PAGE_UNCACHED) != 0 && mm_walkTranslatedFrame() == 0xfee00, "flags",
+               (uint32_t)mm_walkTranslatedFlags());
+  int32_t code = mm_freeRegion(lo32(linear & ~4095ull), hi32(linear), 4096, 0);
+  report_check("io.free-region-refused", code == -22, mm_error_name(code), (uint32_t)code);
+  code = mm_unmapIOMemory(lo, hi32(linear), 0x2000, 0);
+  report_check("io.unmap-size-mismatch-refused", code == -9, mm_error_name(code), (uint32_t)code);
+  code = mm_unmapIOMemory(lo, hi32(linear), 0x20, 0);
+  report_check("io.unmap", code == 0 && mm_ioMappingCount() == 0, mm_error_name(code), (uint32_t)code);
+  code = glue_probe(lo, hi32(linear), 0);
+  report_check("io.fault-after-unmap", code == 0, "error", (uint32_t)code);
+  code = mm_unmapIOMemory(lo, hi32(linear), 0x20, 0);
+  report_check("io.double-unmap-refused", code == -20, mm_error_name(code), (uint32_t)code);
+  int32_t ram = mm_frameAlloc();
+  code = mm_mapIOMemory(ram << 12, 0, 4096, 0, REGION_UC);
+  report_check("io.managed-ram-refused", code == -21, mm_error_name(code), (uint32_t)code);
+  mm_frameFree(ram);
+  /* a range straddling a page boundary covers both pages */
+  lo = mm_mapIOMemory((int32_t)0xfee00ff0u, 0, 0x20, 0, REGION_UC);
+  linear = pair(lo);
+  report_check("io.straddling-range-two-pages", glue_probe(lo32((linear & ~4095ull) + 4096), hi32(linear), 0) == -1, "linear", linear);
+  mm_unmapIOMemory(lo, hi32(linear), 0x20, 0);
+}
+
 static void check_user_space(void) {
   /* a user address space: its own root, the kernel's template, the glue's ring-3 stub mapped in */
   int32_t root = mm_addressSpaceCreate();
@@ -186,6 +217,7 @@ void region_checks(const struct map_facts *facts) {
   report_check("mm.cr3-is-kernel-root", ((uint32_t)glue_read_cr3_lo() >> 12) == (uint32_t)mm_memoryManagerKernelRoot(), "cr3",
                (uint32_t)glue_read_cr3_lo());
   check_kernel_regions(mode);
+  check_io_mappings();
   check_user_space();
   check_high_memory(facts);
 }
