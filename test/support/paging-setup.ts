@@ -50,6 +50,10 @@ import { walkMapRange } from '../../src/paging/walker.ts';
 import { virtualSpacePoolInit, virtualSpacePoolBytes } from '../../src/region/virtual-space-pool.ts';
 import { virtualSpaceCreate, virtualSpaceReserve } from '../../src/region/virtual-space.ts';
 import { regionsInit, regionsUseUserSpace } from '../../src/region/regions.ts';
+import { ioMappingsInit } from '../../src/region/io-mappings.ts';
+
+const IO_REGISTRY_FRAME = 0x3fc; // 16 KiB, after the pool
+const IO_WINDOW_PAGES = 4096; // 16 MiB
 import { addressSpaceCreate } from '../../src/paging/address-spaces.ts';
 import { PAGE_WRITE } from '../../src/paging/page-flags.ts';
 
@@ -86,6 +90,11 @@ export const setUpRegionsX86_64 = (levels: 4 | 5, ramBytes = 256 * 1024 * 1024):
   const kernelRegionsLo = 0;
   const kernelRegionsHi = kernelStartHi + 0x100; // 1 TiB into the kernel half
   regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, kernelRegionsHi);
+  // the I/O window: 16 MiB just below the kernel-region base
+  const ioHi = kernelRegionsHi - 1;
+  const ioLo = -IO_WINDOW_PAGES * 4096;
+  if (virtualSpaceReserve(kernelSpace, ioLo, ioHi, IO_WINDOW_PAGES) !== 0) throw new Error('io window');
+  if (ioMappingsInit(ioLo, ioHi, IO_WINDOW_PAGES, (0x80000000 + IO_REGISTRY_FRAME * 4096) | 0, -1, 16384) !== 0) throw new Error('io');
   const userRoot = addressSpaceCreate();
   const userSpace = virtualSpaceCreate(0x400000, 0, 0, levels === 5 ? 0x1000000 : 0x8000);
   regionsUseUserSpace(userRoot, userSpace);
@@ -137,6 +146,9 @@ export const setUpRegionsI386 = (mode: 'two-level' | 'pae', ramBytes = 256 * 102
   if (virtualSpaceReserve(kernelSpace, I386_KERNEL_BASE, 0, I386_LOWMEM_FRAMES) !== 0) throw new Error('reserve lowmem');
   const kernelRegionsLo = 0xd0000000 | 0;
   regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, 0);
+  // the I/O window: 16 MiB at 0xCF000000
+  if (virtualSpaceReserve(kernelSpace, 0xcf000000 | 0, 0, IO_WINDOW_PAGES) !== 0) throw new Error('io window');
+  if (ioMappingsInit(0xcf000000 | 0, 0, IO_WINDOW_PAGES, IO_REGISTRY_FRAME * 4096, 0, 16384) !== 0) throw new Error('io');
   const userRoot = addressSpaceCreate();
   const userSpace = virtualSpaceCreate(0x400000, 0, I386_KERNEL_BASE, 0);
   regionsUseUserSpace(userRoot, userSpace);
