@@ -159,6 +159,13 @@ describe('C header generator', () => {
     expect(header).toContain('static inline int32_t mm_g(void) { return g(); }');
   });
 
+  it('turns exported numeric constants into MM_ macros and exported lets into externs', () => {
+    const header: string = makeHeader('export const REGION_COMMIT: number = 1;\nexport const ERR_X: number = -4;\nexport let pairHi: number = 0;\n', c);
+    expect(header).toContain('#define MM_REGION_COMMIT (1)');
+    expect(header).toContain('#define MM_ERR_X (-4)');
+    expect(header).toContain('extern int32_t pairHi;');
+  });
+
   it('refuses an export without a prototype or with a boxed return', () => {
     expect(() => makeHeader('export const h = (): number => 1;\n', c)).toThrow(HeaderError);
     const boxed = c.replace('i32 g(void);', 'struct ReturnValue g(void);');

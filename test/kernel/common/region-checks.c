@@ -7,14 +7,6 @@
  */
 #include "checks.h"
 
-#define REGION_COMMIT 1
-#define REGION_READWRITE 2
-#define REGION_UC 4
-#define REGION_IO 16
-#define REGION_FIXED 64
-#define REGION_USER 128
-#define REGION_NO_EXECUTE 256
-#define PAGE_UNCACHED 8
 #define PF_PRESENT 1u
 #define PF_WRITE 2u
 #define PF_USER 4u
@@ -35,7 +27,7 @@ static int32_t paging_mode(void) {
 
 static void check_kernel_regions(int32_t mode) {
   /* read and write through a new kernel region, then a fault once it is freed */
-  int32_t lo = mm_allocKernelRegion(0, 0, 16 * 4096, 0, REGION_COMMIT | REGION_READWRITE);
+  int32_t lo = mm_allocKernelRegion(0, 0, 16 * 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
   uint64_t region = pair(lo);
   report_check("regions.kernel-alloc", mm_isErrorCode(lo) == 0, "base", region);
   for (int k = 0; k < 16; k++) *at(region + (uint64_t)k * 4096 + 8) = 0xab000000u | (uint32_t)k;
@@ -52,7 +44,7 @@ static void check_kernel_regions(int32_t mode) {
   report_check("regions.double-free-refused", code == -20, mm_error_name(code), (uint32_t)code);
 
   /* read-only: a supervisor write faults because CR0.WP is on */
-  lo = mm_allocKernelRegion(0, 0, 4096, 0, REGION_COMMIT);
+  lo = mm_allocKernelRegion(0, 0, 4096, 0, MM_REGION_COMMIT);
   region = pair(lo);
   code = glue_probe(lo, hi32(region), 1);
   report_check("regions.read-only-write-faults", code == (int32_t)(PF_PRESENT | PF_WRITE), "error", (uint32_t)code);
@@ -60,13 +52,13 @@ static void check_kernel_regions(int32_t mode) {
   mm_freeRegion(lo, hi32(region), 4096, 0);
 
   /* NX: a fetch from a no-execute page faults (PAE, x86-64); an executable page runs a ret */
-  lo = mm_allocKernelRegion(0, 0, 2 * 4096, 0, REGION_COMMIT | REGION_READWRITE);
+  lo = mm_allocKernelRegion(0, 0, 2 * 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
   region = pair(lo);
   *(volatile uint8_t *)(uintptr_t)region = 0xc3;
   report_check("regions.execute-ok", glue_probe(lo, hi32(region), 2) == -1, "base", region);
   mm_freeRegion(lo, hi32(region), 2 * 4096, 0);
   if (mode != 2) {
-    lo = mm_allocKernelRegion(0, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_NO_EXECUTE);
+    lo = mm_allocKernelRegion(0, 0, 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE | MM_REGION_NO_EXECUTE);
     region = pair(lo);
     *(volatile uint8_t *)(uintptr_t)region = 0xc3;
     code = glue_probe(lo, hi32(region), 2);
@@ -76,7 +68,7 @@ static void check_kernel_regions(int32_t mode) {
 
   /* large pages: 4 MiB (two-level) or 2 MiB leaves where the region is aligned */
   uint32_t large = mode == 2 ? 4u << 20 : 2u << 20;
-  lo = mm_allocKernelRegion(0, 0, (int32_t)(2 * large), 0, REGION_COMMIT | REGION_READWRITE);
+  lo = mm_allocKernelRegion(0, 0, (int32_t)(2 * large), 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
   region = pair(lo);
   mm_walkTranslate(mm_memoryManagerKernelRoot(), lo, hi32(region));
   /* two-level paging shares every kernel PDE as a pinned page table (the kernel template), so
@@ -94,7 +86,7 @@ static void check_kernel_regions(int32_t mode) {
 
   /* 1 GiB leaves (x86-64 with pdpe1gb, and a free 1 GiB-aligned gigabyte of RAM) */
   if (mode >= 4 && (mm_cpuPagingFeatures() & 2) != 0 && mm_frameFreeCount() > 2 * 262144) {
-    lo = mm_allocKernelRegion(0, 0, 1 << 30, 0, REGION_COMMIT | REGION_READWRITE);
+    lo = mm_allocKernelRegion(0, 0, 1 << 30, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
     region = pair(lo);
     mm_walkTranslate(mm_memoryManagerKernelRoot(), lo, hi32(region));
     report_check("regions.gigabyte-page", mm_isErrorCode(lo) == 0 && mm_walkTranslatedLevel() == 3, "level",
@@ -108,10 +100,10 @@ static void check_kernel_regions(int32_t mode) {
 
   /* cache flags land in the entry: an uncached I/O mapping of the local APIC page */
   int32_t free_before = mm_frameFreeCount();
-  lo = mm_allocKernelRegion((int32_t)0xfee00000u, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_UC | REGION_IO);
+  lo = mm_allocKernelRegion((int32_t)0xfee00000u, 0, 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE | MM_REGION_UC | MM_REGION_IO);
   region = pair(lo);
   mm_walkTranslate(mm_memoryManagerKernelRoot(), lo, hi32(region));
-  report_check("regions.uncached-entry", (mm_walkTranslatedFlags() & PAGE_UNCACHED) != 0 && mm_walkTranslatedFrame() == 0xfee00,
+  report_check("regions.uncached-entry", (mm_walkTranslatedFlags() & MM_PAGE_UNCACHED) != 0 && mm_walkTranslatedFrame() == 0xfee00,
                "flags", (uint32_t)mm_walkTranslatedFlags());
   mm_freeRegion(lo, hi32(region), 4096, 0);
   /* the tables made for it come back, and no frame goes into the bitmap for the device page */
@@ -120,13 +112,13 @@ static void check_kernel_regions(int32_t mode) {
 
 static void check_io_mappings(void) {
   /* the local APIC's registers: offset kept, uncached, exactly the pages touched, removed whole */
-  int32_t lo = mm_mapIOMemory((int32_t)0xfee00020u, 0, 0x20, 0, REGION_UC);
+  int32_t lo = mm_mapIOMemory((int32_t)0xfee00020u, 0, 0x20, 0, MM_REGION_UC);
   uint64_t linear = pair(lo);
   report_check("io.map-keeps-offset", mm_isErrorCode(lo) == 0 && (linear & 4095) == 0x20, "linear", linear);
   uint32_t version = *at(linear + 0x10); /* the APIC version register, at 0xFEE00030 */
   report_check("io.device-register-read", (version & 0xff) != 0 && (version & 0xff) != 0xff, "version", version);
   mm_walkTranslate(mm_memoryManagerKernelRoot(), lo32(linear & ~4095ull), hi32(linear));
-  report_check("io.uncached-entry", (mm_walkTranslatedFlags() & PAGE_UNCACHED) != 0 && mm_walkTranslatedFrame() == 0xfee00, "flags",
+  report_check("io.uncached-entry", (mm_walkTranslatedFlags() & MM_PAGE_UNCACHED) != 0 && mm_walkTranslatedFrame() == 0xfee00, "flags",
                (uint32_t)mm_walkTranslatedFlags());
   int32_t code = mm_freeRegion(lo32(linear & ~4095ull), hi32(linear), 4096, 0);
   report_check("io.free-region-refused", code == -22, mm_error_name(code), (uint32_t)code);
@@ -139,11 +131,11 @@ static void check_io_mappings(void) {
   code = mm_unmapIOMemory(lo, hi32(linear), 0x20, 0);
   report_check("io.double-unmap-refused", code == -20, mm_error_name(code), (uint32_t)code);
   int32_t ram = mm_frameAlloc();
-  code = mm_mapIOMemory(ram << 12, 0, 4096, 0, REGION_UC);
+  code = mm_mapIOMemory(ram << 12, 0, 4096, 0, MM_REGION_UC);
   report_check("io.managed-ram-refused", code == -21, mm_error_name(code), (uint32_t)code);
   mm_frameFree(ram);
   /* a range straddling a page boundary covers both pages */
-  lo = mm_mapIOMemory((int32_t)0xfee00ff0u, 0, 0x20, 0, REGION_UC);
+  lo = mm_mapIOMemory((int32_t)0xfee00ff0u, 0, 0x20, 0, MM_REGION_UC);
   linear = pair(lo);
   report_check("io.straddling-range-two-pages", glue_probe(lo32((linear & ~4095ull) + 4096), hi32(linear), 0) == -1, "linear", linear);
   mm_unmapIOMemory(lo, hi32(linear), 0x20, 0);
@@ -155,14 +147,14 @@ static void check_user_space(void) {
   int32_t space = mm_virtualSpaceCreate(mm_archUserStartLo(), mm_archUserStartHi(), mm_archUserEndLo(), mm_archUserEndHi());
   report_check("user.space-created", root > 0 && space > 0, "root", (uint32_t)root);
   mm_regionsUseUserSpace(root, space);
-  int32_t stub = mm_allocRegion(0x00400000, 0, (int32_t)kernel_user_stub_phys(), 0, 4096, 0, REGION_COMMIT | REGION_FIXED | REGION_USER);
-  int32_t data = mm_allocRegion(0x00800000, 0, 0, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_USER);
-  int32_t readonly = mm_allocRegion(0x00801000, 0, 0, 0, 4096, 0, REGION_COMMIT | REGION_USER);
+  int32_t stub = mm_allocRegion(0x00400000, 0, (int32_t)kernel_user_stub_phys(), 0, 4096, 0, MM_REGION_COMMIT | MM_REGION_FIXED | MM_REGION_USER);
+  int32_t data = mm_allocRegion(0x00800000, 0, 0, 0, 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE | MM_REGION_USER);
+  int32_t readonly = mm_allocRegion(0x00801000, 0, 0, 0, 4096, 0, MM_REGION_COMMIT | MM_REGION_USER);
   report_check("user.regions-mapped", stub == 0x00400000 && data == 0x00800000 && readonly == 0x00801000, "data", (uint32_t)data);
-  int32_t kernel = mm_allocKernelRegion(0, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE);
+  int32_t kernel = mm_allocKernelRegion(0, 0, 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
   uint64_t kernel_page = pair(kernel);
   /* a user region as big as two large pages, placed on their alignment: large leaves */
-  int32_t big = mm_allocRegion(0, 0, 0, 0, 8 << 20, 0, REGION_COMMIT | REGION_READWRITE | REGION_USER);
+  int32_t big = mm_allocRegion(0, 0, 0, 0, 8 << 20, 0, MM_REGION_COMMIT | MM_REGION_READWRITE | MM_REGION_USER);
   mm_walkTranslate(root, big, 0);
   report_check("user.large-pages", mm_isErrorCode(big) == 0 && mm_walkTranslatedLevel() == 2, "level", (uint32_t)mm_walkTranslatedLevel());
 
@@ -198,7 +190,7 @@ static void check_high_memory(const struct map_facts *facts) {
   report_check("high.claim", mm_frameClaim((int32_t)frame, 1) == 0, "frame", frame);
   uint64_t direct = ((uint64_t)(uint32_t)mm_archDirectMapStartHi() << 32) + (frame << 12);
   *at(direct + 16) = 0x4164;
-  int32_t lo = mm_allocKernelRegion(lo32(frame << 12), hi32(frame << 12), 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_FIXED);
+  int32_t lo = mm_allocKernelRegion(lo32(frame << 12), hi32(frame << 12), 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE | MM_REGION_FIXED);
   uint64_t alias = pair(lo);
   report_check("high.fixed-mapping-reads-frame", *at(alias + 16) == 0x4164, "physical", frame << 12);
   mm_freeRegion(lo, hi32(alias), 4096, 0);
