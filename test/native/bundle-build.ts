@@ -33,12 +33,15 @@ export interface DifferentialSide {
   run(steps: readonly Step[]): Promise<number[]> | number[];
 }
 
-/** Bundles, compiles and links the entries with the hosted glue; returns a step runner. */
-export const buildBundleHosted = async (name: string, entries: string[]): Promise<DifferentialSide & { exe: string }> => {
+/**
+ * Bundles, compiles and links the entries with the hosted glue; returns a step runner. `arch`
+ * ('i386' or 'x86-64') links that architecture's backend in place of the paging seam.
+ */
+export const buildBundleHosted = async (name: string, entries: string[], arch?: string): Promise<DifferentialSide & { exe: string }> => {
   const outDir = join(PROJECT_ROOT, 'build/differential', name);
   await mkdir(outDir, { recursive: true });
   const tsFile = join(outDir, 'mm.ts');
-  await writeFile(tsFile, bundle(PROJECT_ROOT, entries.map((entry) => resolve(PROJECT_ROOT, entry))));
+  await writeFile(tsFile, bundle(PROJECT_ROOT, entries.map((entry) => resolve(PROJECT_ROOT, entry)), arch));
   const c = await porfToC(tsFile, join(outDir, 'mm.c'));
   const parsed = parseC(c);
   const controls = Object.entries(HOSTED_CONTROLS).map(([control, arity], k) => ({
@@ -87,7 +90,7 @@ export const buildBundleHosted = async (name: string, entries: string[]): Promis
  * native process does - vitest's module registry is reset and the entries (with the host port)
  * imported again - then the steps call the entries' exports under the same names.
  */
-export const loadBundleNode = (entries: string[]): DifferentialSide & { lastMachine(): FlatMachine | null } => {
+export const loadBundleNode = (entries: string[], arch?: string): DifferentialSide & { lastMachine(): FlatMachine | null } => {
   let lastMachine: FlatMachine | null = null;
   return {
     lastMachine: () => lastMachine,
@@ -99,6 +102,11 @@ export const loadBundleNode = (entries: string[]): DifferentialSide & { lastMach
       const machine = new FlatMachine();
       port.installMachine(machine);
       lastMachine = machine;
+      if (arch !== undefined) {
+        // the same backend the native side links, installed in the fresh module registry
+        const seam = await import('../../src/paging/backend.ts');
+        seam.installBackend(await import(pathToFileURL(resolve(PROJECT_ROOT, `arch/${arch}/backend.ts`)).href));
+      }
       // Module namespaces, not copies: an exported `let` (pairHi, mb2Status) is read live at each step.
       const namespaces: Record<string, unknown>[] = [];
       for (const entry of entries) namespaces.push(await import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href));
