@@ -32,23 +32,14 @@ import {
   PAGE_WRITE,
   PAGE_USER,
   PAGE_NO_EXECUTE,
-  PAGE_UNCACHED,
-  PAGE_WRITE_THROUGH,
-  PAGE_GLOBAL,
-  PAGE_FOREIGN,
-  PAGE_IO,
 } from '../../src/paging/page-flags.ts';
 import { FEATURE_NX, FEATURE_GLOBAL_PAGES } from '../../src/paging/paging-modes.ts';
+import { entryLeafLowBits, entryLowFlags } from '../../src/paging/entry-flag-bits.ts';
 
 const PAE_P: number = 1;
 const PAE_RW: number = 2;
 const PAE_US: number = 4;
-const PAE_PWT: number = 8;
-const PAE_PCD: number = 16;
 const PAE_PS: number = 128;
-const PAE_G: number = 256;
-const PAE_SOFT_FOREIGN: number = 512;
-const PAE_SOFT_IO: number = 1024;
 const PAE_NX_HI: number = -2147483648;
 const PAE_FRAME_HI_MASK: number = 1048575;
 /** The level of the PDPT: its entries are PDPTEs. */
@@ -94,16 +85,8 @@ export const paeEncodeTable = (frame: number, level: number, flags: number): num
 
 /** A leaf at `level` (1: a PTE, 2: a 2 MiB PDE) mapping `frame` with `flags`. */
 export const paeEncodeLeaf = (frame: number, level: number, flags: number, features: number): number => {
-  let lo: number = (frame << 12) | PAE_P;
+  const lo: number = (frame << 12) | entryLeafLowBits(flags, level === 2 ? 1 : 0, features & FEATURE_GLOBAL_PAGES);
   let hi: number = (frame >>> 20) & PAE_FRAME_HI_MASK;
-  if ((flags & PAGE_WRITE) !== 0) lo = lo | PAE_RW;
-  if ((flags & PAGE_USER) !== 0) lo = lo | PAE_US;
-  if ((flags & PAGE_WRITE_THROUGH) !== 0) lo = lo | PAE_PWT;
-  if ((flags & PAGE_UNCACHED) !== 0) lo = lo | PAE_PCD;
-  if ((flags & PAGE_GLOBAL) !== 0 && (features & FEATURE_GLOBAL_PAGES) !== 0) lo = lo | PAE_G;
-  if ((flags & PAGE_FOREIGN) !== 0) lo = lo | PAE_SOFT_FOREIGN;
-  if ((flags & PAGE_IO) !== 0) lo = lo | PAE_SOFT_IO;
-  if (level === 2) lo = lo | PAE_PS;
   if ((flags & PAGE_NO_EXECUTE) !== 0 && (features & FEATURE_NX) !== 0) hi = hi | PAE_NX_HI;
   return returnPair(lo, hi);
 };
@@ -123,14 +106,7 @@ export const paeEntryFrame = (level: number, lo: number, hi: number): number => 
 
 /** The page flags an entry grants; a marked PDPTE restricts nothing: PAGE_WRITE | PAGE_USER. */
 export const paeEntryFlags = (lo: number, hi: number): number => {
-  let flags: number = 0;
-  if ((lo & PAE_RW) !== 0) flags = flags | PAGE_WRITE;
-  if ((lo & PAE_US) !== 0) flags = flags | PAGE_USER;
-  if ((lo & PAE_PWT) !== 0) flags = flags | PAGE_WRITE_THROUGH;
-  if ((lo & PAE_PCD) !== 0) flags = flags | PAGE_UNCACHED;
-  if ((lo & PAE_G) !== 0) flags = flags | PAGE_GLOBAL;
-  if ((lo & PAE_SOFT_FOREIGN) !== 0) flags = flags | PAGE_FOREIGN;
-  if ((lo & PAE_SOFT_IO) !== 0) flags = flags | PAGE_IO;
+  let flags: number = entryLowFlags(lo);
   if ((hi & PAE_NX_HI) !== 0) flags = flags | PAGE_NO_EXECUTE;
   if ((lo & PAE_ROOT_MARK) !== 0) flags = flags | PAGE_WRITE | PAGE_USER;
   return flags;

@@ -21,23 +21,14 @@
 import {
   PAGE_WRITE,
   PAGE_USER,
-  PAGE_UNCACHED,
-  PAGE_WRITE_THROUGH,
-  PAGE_GLOBAL,
-  PAGE_FOREIGN,
-  PAGE_IO,
 } from '../../src/paging/page-flags.ts';
 import { FEATURE_GLOBAL_PAGES, FEATURE_LARGE_PAGES } from '../../src/paging/paging-modes.ts';
+import { entryLeafLowBits, entryLowFlags } from '../../src/paging/entry-flag-bits.ts';
 
 const TWO_LEVEL_P: number = 1;
 const TWO_LEVEL_RW: number = 2;
 const TWO_LEVEL_US: number = 4;
-const TWO_LEVEL_PWT: number = 8;
-const TWO_LEVEL_PCD: number = 16;
 const TWO_LEVEL_PS: number = 128;
-const TWO_LEVEL_G: number = 256;
-const TWO_LEVEL_SOFT_FOREIGN: number = 512;
-const TWO_LEVEL_SOFT_IO: number = 1024;
 /** 0xFFC00000: physical bits 22-31 of a 4 MiB leaf. */
 const TWO_LEVEL_LARGE_BASE: number = -4194304;
 /** PSE-36: physical bits 32-39 sit in PDE bits 13-20. */
@@ -87,17 +78,9 @@ export const twoLevelEncodeTable = (frame: number, level: number, flags: number)
 export const twoLevelEncodeLeaf = (frame: number, level: number, flags: number, features: number): number => {
   let entry: number = frame << 12;
   if (level === 2) {
-    entry = (entry & TWO_LEVEL_LARGE_BASE) | (((frame >>> 20) & TWO_LEVEL_PSE36_MASK) << TWO_LEVEL_PSE36_SHIFT) | TWO_LEVEL_PS;
+    entry = (entry & TWO_LEVEL_LARGE_BASE) | (((frame >>> 20) & TWO_LEVEL_PSE36_MASK) << TWO_LEVEL_PSE36_SHIFT);
   }
-  entry = entry | TWO_LEVEL_P;
-  if ((flags & PAGE_WRITE) !== 0) entry = entry | TWO_LEVEL_RW;
-  if ((flags & PAGE_USER) !== 0) entry = entry | TWO_LEVEL_US;
-  if ((flags & PAGE_WRITE_THROUGH) !== 0) entry = entry | TWO_LEVEL_PWT;
-  if ((flags & PAGE_UNCACHED) !== 0) entry = entry | TWO_LEVEL_PCD;
-  if ((flags & PAGE_GLOBAL) !== 0 && (features & FEATURE_GLOBAL_PAGES) !== 0) entry = entry | TWO_LEVEL_G;
-  if ((flags & PAGE_FOREIGN) !== 0) entry = entry | TWO_LEVEL_SOFT_FOREIGN;
-  if ((flags & PAGE_IO) !== 0) entry = entry | TWO_LEVEL_SOFT_IO;
-  return entry;
+  return entry | entryLeafLowBits(flags, level === 2 ? 1 : 0, features & FEATURE_GLOBAL_PAGES);
 };
 
 /**
@@ -122,17 +105,7 @@ export const twoLevelEntryFrame = (level: number, entry: number, features: numbe
 };
 
 /** The page flags an entry grants (never PAGE_NO_EXECUTE: the format has no NX). */
-export const twoLevelEntryFlags = (entry: number): number => {
-  let flags: number = 0;
-  if ((entry & TWO_LEVEL_RW) !== 0) flags = flags | PAGE_WRITE;
-  if ((entry & TWO_LEVEL_US) !== 0) flags = flags | PAGE_USER;
-  if ((entry & TWO_LEVEL_PWT) !== 0) flags = flags | PAGE_WRITE_THROUGH;
-  if ((entry & TWO_LEVEL_PCD) !== 0) flags = flags | PAGE_UNCACHED;
-  if ((entry & TWO_LEVEL_G) !== 0) flags = flags | PAGE_GLOBAL;
-  if ((entry & TWO_LEVEL_SOFT_FOREIGN) !== 0) flags = flags | PAGE_FOREIGN;
-  if ((entry & TWO_LEVEL_SOFT_IO) !== 0) flags = flags | PAGE_IO;
-  return flags;
-};
+export const twoLevelEntryFlags = (entry: number): number => entryLowFlags(entry);
 
 /** A table PDE with the rights of `flags` added. */
 export const twoLevelTableEntryWiden = (entry: number, flags: number): number => {

@@ -24,22 +24,13 @@ import {
   PAGE_WRITE,
   PAGE_USER,
   PAGE_NO_EXECUTE,
-  PAGE_UNCACHED,
-  PAGE_WRITE_THROUGH,
-  PAGE_GLOBAL,
-  PAGE_FOREIGN,
-  PAGE_IO,
 } from '../../src/paging/page-flags.ts';
+import { entryLeafLowBits, entryLowFlags } from '../../src/paging/entry-flag-bits.ts';
 
 const X64_P: number = 1;
 const X64_RW: number = 2;
 const X64_US: number = 4;
-const X64_PWT: number = 8;
-const X64_PCD: number = 16;
 const X64_PS: number = 128;
-const X64_G: number = 256;
-const X64_SOFT_FOREIGN: number = 512;
-const X64_SOFT_IO: number = 1024;
 const X64_NX_HI: number = -2147483648;
 const X64_FRAME_HI_MASK: number = 1048575;
 
@@ -86,16 +77,8 @@ export const archEncodeTable = (frame: number, level: number, flags: number): nu
 
 /** A leaf entry at `level` mapping `frame` (aligned to the leaf size) with `flags`. */
 export const archEncodeLeaf = (frame: number, level: number, flags: number): number => {
-  let lo: number = (frame << 12) | X64_P;
+  const lo: number = (frame << 12) | entryLeafLowBits(flags, level > 1 ? 1 : 0, x64Features & FEATURE_GLOBAL_PAGES);
   let hi: number = (frame >>> 20) & X64_FRAME_HI_MASK;
-  if ((flags & PAGE_WRITE) !== 0) lo = lo | X64_RW;
-  if ((flags & PAGE_USER) !== 0) lo = lo | X64_US;
-  if ((flags & PAGE_WRITE_THROUGH) !== 0) lo = lo | X64_PWT;
-  if ((flags & PAGE_UNCACHED) !== 0) lo = lo | X64_PCD;
-  if ((flags & PAGE_GLOBAL) !== 0 && (x64Features & FEATURE_GLOBAL_PAGES) !== 0) lo = lo | X64_G;
-  if ((flags & PAGE_FOREIGN) !== 0) lo = lo | X64_SOFT_FOREIGN;
-  if ((flags & PAGE_IO) !== 0) lo = lo | X64_SOFT_IO;
-  if (level > 1) lo = lo | X64_PS;
   if ((flags & PAGE_NO_EXECUTE) !== 0 && (x64Features & FEATURE_NX) !== 0) hi = hi | X64_NX_HI;
   return returnPair(lo, hi);
 };
@@ -115,16 +98,8 @@ export const archEntryFrame = (level: number, lo: number, hi: number): number =>
 };
 /** The page flags an entry grants. */
 export const archEntryFlags = (lo: number, hi: number): number => {
-  let flags: number = 0;
-  if ((lo & X64_RW) !== 0) flags = flags | PAGE_WRITE;
-  if ((lo & X64_US) !== 0) flags = flags | PAGE_USER;
-  if ((lo & X64_PWT) !== 0) flags = flags | PAGE_WRITE_THROUGH;
-  if ((lo & X64_PCD) !== 0) flags = flags | PAGE_UNCACHED;
-  if ((lo & X64_G) !== 0) flags = flags | PAGE_GLOBAL;
-  if ((lo & X64_SOFT_FOREIGN) !== 0) flags = flags | PAGE_FOREIGN;
-  if ((lo & X64_SOFT_IO) !== 0) flags = flags | PAGE_IO;
-  if ((hi & X64_NX_HI) !== 0) flags = flags | PAGE_NO_EXECUTE;
-  return flags;
+  const flags: number = entryLowFlags(lo);
+  return (hi & X64_NX_HI) !== 0 ? flags | PAGE_NO_EXECUTE : flags;
 };
 /** A table entry with the rights of `flags` added (rights of intermediate entries only grow). */
 export const archTableEntryWiden = (lo: number, hi: number, flags: number): number => {
