@@ -11,8 +11,8 @@ import { portRead32, portWrite32, portWriteCr3, portReadCr4, portProbe } from '.
 import { shiftRightU64 } from '../../../src/int64/pair.ts';
 import { kernelTakeZeroedFrame } from '../common/kernel-frames.ts';
 
-const ENTRY_PRESENT: number = 1;
-const ENTRY_WRITABLE: number = 2;
+const LIGHT_PRESENT: number = 1;
+const LIGHT_WRITABLE: number = 2;
 const CR4_LA57: number = 4096;
 const LOW_PAGES: number = 4096; // 16 MiB
 /** The kernel's higher half: 0xFFFFFFFF80000000. */
@@ -37,8 +37,8 @@ const leafEntryAddress = (lo: number, hi: number): number => {
   for (let level: number = levels; level > 1; level = (level - 1) | 0) {
     const entryAddress: number = (table + (indexAt(lo, hi, level) << 3)) | 0;
     let entry: number = portRead32(entryAddress, 0);
-    if ((entry & ENTRY_PRESENT) === 0) {
-      entry = kernelTakeZeroedFrame() | ENTRY_PRESENT | ENTRY_WRITABLE;
+    if ((entry & LIGHT_PRESENT) === 0) {
+      entry = kernelTakeZeroedFrame() | LIGHT_PRESENT | LIGHT_WRITABLE;
       portWrite32((entryAddress + 4) | 0, 0, 0);
       portWrite32(entryAddress, 0, entry);
     }
@@ -50,7 +50,7 @@ const leafEntryAddress = (lo: number, hi: number): number => {
 const mapPage = (lo: number, hi: number, physical: number): number => {
   const leafAddress: number = leafEntryAddress(lo, hi);
   portWrite32((leafAddress + 4) | 0, 0, 0);
-  return portWrite32(leafAddress, 0, (physical & -4096) | ENTRY_PRESENT | ENTRY_WRITABLE);
+  return portWrite32(leafAddress, 0, (physical & -4096) | LIGHT_PRESENT | LIGHT_WRITABLE);
 };
 
 /** Builds the hierarchy from page-bitmap frames; returns the root's address. (`usePae` is the
