@@ -20,6 +20,7 @@ export const boots: Boot[] = [
   { name: 'x86-64-128M', iso: 'build/iso/x86-64.iso', memory: '128M', expectLog: /4-level paging/ },
   { name: 'x86-64-4G', iso: 'build/iso/x86-64.iso', memory: '4G', expectLog: /4-level paging/ },
   { name: 'x86-64-6G', iso: 'build/iso/x86-64.iso', memory: '6G', expectLog: /4-level paging/ },
+  { name: 'x86-64-max-128M', iso: 'build/iso/x86-64.iso', memory: '128M', cpu: 'max', expectLog: /4-level paging/ },
   { name: 'x86-64-max-6G', iso: 'build/iso/x86-64.iso', memory: '6G', cpu: 'max', expectLog: /4-level paging/ },
   { name: 'x86-64-la57-6G', iso: 'build/iso/x86-64-la57.iso', memory: '6G', cpu: 'max', expectLog: /5-level paging/ },
   { name: 'x86-64-la57-128M', iso: 'build/iso/x86-64-la57.iso', memory: '128M', cpu: 'max', expectLog: /5-level paging/ },

@@ -171,18 +171,34 @@ void kernel_heap_checks(void) {
   uint32_t first = 0;
   uint32_t frames = longest_free_run(&first);
   int32_t free_before = mm_frameFreeCount();
-  int32_t status = mm_kernelHeapDiscover(VIEW_OFFSET_LO, VIEW_OFFSET_HI, (int32_t)REACHABLE_FRAMES);
-  if (first + frames > REACHABLE_FRAMES) {
+  /* the kernel's view: its direct map once the manager is up (region-checks.c), else the boot's */
+  int32_t view_lo = VIEW_OFFSET_LO, view_hi = VIEW_OFFSET_HI;
+  uint32_t mapped = REACHABLE_FRAMES;
+  if (mm_memoryManagerKernelRoot() >= 0) {
+    view_lo = mm_archDirectMapStartLo();
+    view_hi = mm_archDirectMapStartHi();
+    mapped = (uint32_t)mm_memoryManagerDirectFrames();
+  }
+  int32_t status = mm_kernelHeapDiscover(view_lo, view_hi, (int32_t)mapped);
+  if (first + frames > mapped) {
     report_check("heap.unmapped-run-refused", status == -17 && mm_frameFreeCount() == free_before, mm_error_name(status),
                  (uint32_t)status);
     return;
   }
   uint64_t base = ((uint64_t)(uint32_t)mm_kernelHeapBaseHi() << 32) | (uint32_t)mm_kernelHeapBase();
-  uint64_t expected = ((uint64_t)first << 12) + (((uint64_t)(uint32_t)VIEW_OFFSET_HI << 32) | (uint32_t)VIEW_OFFSET_LO);
+  uint64_t expected = ((uint64_t)first << 12) + (((uint64_t)(uint32_t)view_hi << 32) | (uint32_t)view_lo);
   report_check("heap.discovered", status == 0, mm_error_name(status), (uint32_t)status);
   report_check("heap.largest-free-run", (uint32_t)mm_kernelHeapFirstFrame() == first && (uint32_t)mm_kernelHeapFrames() == frames,
                "frames", frames);
   report_check("heap.in-kernel-view", base == expected, "base", base);
+  /* the heap is mapped: its first and last words are there to write */
+  if (mm_memoryManagerKernelRoot() >= 0) {
+    volatile uint32_t *head = (volatile uint32_t *)(uintptr_t)base;
+    volatile uint32_t *tail = (volatile uint32_t *)(uintptr_t)(base + ((uint64_t)frames << 12) - 4);
+    *head = 0x4ea9;
+    *tail = 0x7a11;
+    report_check("heap.mapped", *head == 0x4ea9 && *tail == 0x7a11, "bytes", (uint64_t)frames << 12);
+  }
   report_check("heap.claimed", mm_frameFreeCount() == free_before - (int32_t)frames && mm_frameIsFree((int32_t)first) == 0, "free",
                (uint32_t)mm_frameFreeCount());
 }
