@@ -52,16 +52,11 @@ let walkLeafLevel: number = 0;
 let walkLeafFlags: number = 0;
 let walkLeafFrame: number = 0;
 
-/** Frames reserved ahead for splits (an unmap takes them all before changing anything). */
-let splitSpareCount: number = 0;
-let splitSpare0: number = -1;
-let splitSpare1: number = -1;
-let splitSpare2: number = -1;
-let splitSpare3: number = -1;
-let splitSpare4: number = -1;
-let splitSpare5: number = -1;
-let splitSpare6: number = -1;
-let splitSpare7: number = -1;
+/**
+ * Frames taken ahead for splits (an unmap takes them all before changing anything), kept as a
+ * list threaded through the frames themselves: each holds the next one's number in its first word.
+ */
+let splitSpareHead: number = -1;
 
 /** A frame for a 4 KiB page the entry format can hold (two-level: below 4 GiB). */
 const walkDataFrameAlloc = (): number => {
@@ -227,67 +222,32 @@ const walkClearRange = (root: number, lo: number, hi: number, pages: number, fre
   return unmapped;
 };
 
-/** Takes `count` frames for splits ahead of time; on failure gives back what it took. */
-const walkReserveSpares = (count: number): number => {
-  splitSpareCount = 0;
-  for (let k: number = 0; k < count; k = (k + 1) | 0) {
-    const frame: number = tableFrameAlloc();
-    if (frame < 0) {
-      if (splitSpare0 >= 0) frameFree(splitSpare0);
-      if (splitSpare1 >= 0) frameFree(splitSpare1);
-      if (splitSpare2 >= 0) frameFree(splitSpare2);
-      if (splitSpare3 >= 0) frameFree(splitSpare3);
-      if (splitSpare4 >= 0) frameFree(splitSpare4);
-      if (splitSpare5 >= 0) frameFree(splitSpare5);
-      if (splitSpare6 >= 0) frameFree(splitSpare6);
-      splitSpare0 = -1;
-      splitSpare1 = -1;
-      splitSpare2 = -1;
-      splitSpare3 = -1;
-      splitSpare4 = -1;
-      splitSpare5 = -1;
-      splitSpare6 = -1;
-      return ERR_OUT_OF_MEMORY;
-    }
-    if (k === 0) splitSpare0 = frame;
-    else if (k === 1) splitSpare1 = frame;
-    else if (k === 2) splitSpare2 = frame;
-    else if (k === 3) splitSpare3 = frame;
-    else if (k === 4) splitSpare4 = frame;
-    else if (k === 5) splitSpare5 = frame;
-    else if (k === 6) splitSpare6 = frame;
-    else splitSpare7 = frame;
-    splitSpareCount = (k + 1) | 0;
-  }
-  return ERR_NONE;
-};
-
 /** The next spare frame (walkReserveSpares took enough). */
 const walkTakeSpare = (): number => {
-  splitSpareCount = (splitSpareCount - 1) | 0;
-  const k: number = splitSpareCount;
-  let frame: number = splitSpare7;
-  if (k === 0) frame = splitSpare0;
-  else if (k === 1) frame = splitSpare1;
-  else if (k === 2) frame = splitSpare2;
-  else if (k === 3) frame = splitSpare3;
-  else if (k === 4) frame = splitSpare4;
-  else if (k === 5) frame = splitSpare5;
-  else if (k === 6) frame = splitSpare6;
+  const frame: number = splitSpareHead;
+  splitSpareHead = tableEntryRead(1, frame, 0);
   return frame;
 };
 
 /** Gives back the spares a walk did not use. */
 const walkReturnSpares = (): number => {
-  while (splitSpareCount > 0) frameFree(walkTakeSpare());
-  splitSpare0 = -1;
-  splitSpare1 = -1;
-  splitSpare2 = -1;
-  splitSpare3 = -1;
-  splitSpare4 = -1;
-  splitSpare5 = -1;
-  splitSpare6 = -1;
-  splitSpare7 = -1;
+  while (splitSpareHead >= 0) frameFree(walkTakeSpare());
+  return ERR_NONE;
+};
+
+/** Takes `count` frames for splits ahead of time; on failure gives back what it took. */
+const walkReserveSpares = (count: number): number => {
+  splitSpareHead = -1;
+  for (let k: number = 0; k < count; k = (k + 1) | 0) {
+    const frame: number = tableFrameAlloc();
+    if (frame < 0) {
+      walkReturnSpares();
+      return ERR_OUT_OF_MEMORY;
+    }
+    // link through the frame's first word (a split overwrites every entry of the table it makes)
+    tableEntryWrite(1, frame, 0, splitSpareHead, 0);
+    splitSpareHead = frame;
+  }
   return ERR_NONE;
 };
 
