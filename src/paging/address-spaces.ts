@@ -38,7 +38,7 @@ import {
   archAddressBits,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableRootFrameAlloc, tableAccessDone } from './table-access.ts';
-import { TABLE_PINNED, walkRootIsActive } from './walker.ts';
+import { TABLE_PINNED, walkRootIsActive, walkSetKernelRoot } from './walker.ts';
 import { PAGE_WRITE, PAGE_FOREIGN } from './page-flags.ts';
 
 const SPAN_NONE: number = 0;
@@ -210,6 +210,7 @@ export const addressSpaceKernelCreate = (): number => {
     return filled;
   }
   kernelRootFrame = root;
+  walkSetKernelRoot(root);
   return root;
 };
 

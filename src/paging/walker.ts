@@ -64,10 +64,21 @@ const walkDataFrameAlloc = (): number => {
   return limit === 2147483647 ? frameAlloc() : frameAllocBelow(limit);
 };
 
-/** 1 when `root` is the root loaded in CR3. */
+/** The kernel's root: its kernel ranges are shared by every address space (address-spaces.ts). */
+let walkKernelRoot: number = -1;
+
+export const walkSetKernelRoot = (root: number): number => {
+  walkKernelRoot = root;
+  return 0;
+};
+
+/**
+ * 1 when changes to `root` can be in the TLB: it is the root loaded in CR3, or it is the kernel's
+ * root, whose kernel mappings every loaded root shares.
+ */
 export const walkRootIsActive = (root: number): number => {
   const active: number = (portReadCr3Lo() >>> 12) | ((portReadCr3Hi() & 1048575) << 20);
-  return active === root ? 1 : 0;
+  return active === root || root === walkKernelRoot ? 1 : 0;
 };
 
 /** Pages (4 KiB) that one entry at `level` maps, as a shift: 0, 9 (or 10), 18... */

@@ -298,9 +298,13 @@ export const isRegionFree = (baseLo: number, baseHi: number, sizeLo: number, siz
 export const findFreeRegion = (startLo: number, startHi: number, sizeLo: number, sizeHi: number): number => {
   const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
   if (sizeCheck !== ERR_NONE) return sizeCheck;
-  const rangeCheck: number = regionCheckRange(startLo & -4096, startHi, 4096, 0, REGION_SIDE_ANY);
+  // the first whole page at or above start
+  if ((startLo & 4095) !== 0 && addCarries64(startLo, startHi, 4095, 0) === 1) return ERR_NO_FREE_REGION;
+  const fromLo: number = add64(startLo, startHi, (startLo & 4095) !== 0 ? 4095 : 0, 0) & -4096;
+  const fromHi: number = pairHi;
+  const rangeCheck: number = regionCheckRange(fromLo, fromHi, 4096, 0, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
-  return virtualSpaceFind(callSpace, callPages, 12, startLo & -4096, startHi);
+  return virtualSpaceFind(callSpace, callPages, 12, fromLo, fromHi);
 };
 
 /** MapLinearToPhysical: the physical address (low; pairHi: high) behind a linear address, or ERR_NOT_MAPPED. */
@@ -360,8 +364,13 @@ export const resizeRegion = (
   if (newCheck !== ERR_NONE) return newCheck;
   const order: number = compareU64(newSizeLo, newSizeHi, sizeLo, sizeHi);
   if (order === 0) return ERR_NONE;
+  // the region's end (growing) must stay below 2^64: a wrapped tail would read as "search anywhere"
+  const newLastLo: number = sub64(newSizeLo, newSizeHi, 1, 0);
+  const newLastHi: number = pairHi;
+  if (order > 0 && addCarries64(baseLo, baseHi, newLastLo, newLastHi) === 1) return ERR_OVERFLOW;
   const tailLo: number = add64(baseLo, baseHi, order > 0 ? sizeLo : newSizeLo, order > 0 ? sizeHi : newSizeHi);
   const tailHi: number = pairHi;
+  if (order > 0 && tailLo === 0 && tailHi === 0) return ERR_OVERFLOW;
   const deltaLo: number = order > 0 ? sub64(newSizeLo, newSizeHi, sizeLo, sizeHi) : sub64(sizeLo, sizeHi, newSizeLo, newSizeHi);
   const deltaHi: number = pairHi;
   if (order < 0) return freeRegionTail(baseLo, baseHi, sizeLo, sizeHi, tailLo, tailHi, deltaLo, deltaHi);
