@@ -1,0 +1,1546 @@
+/*
+ * A plain reference model of the region API (src/region/regions.ts), and the machine-side
+ * inspections the region tests compare it with.
+ *
+ * Part 1, the model, knows nothing of page tables, free-space trees or the emulated machine: it is
+ * a sorted list of extents (runs of pages taken by one call: reserved only, or mapped with given
+ * rights to given frames) per address-space layout, and it answers what every region call must
+ * return and what the state must be afterwards, from the documented rules alone:
+ *   - validation order: flags (allocRegion), sizes, then the range (alignment, canonical, no
+ *     wrap past 2^64, the right side of the user/kernel split, the USER flag where it matters);
+ *   - searches take the lowest free place at or above the start (for committed regions without
+ *     SMALL_PAGES at least as big as a large page, on that page size's alignment first: regionFind);
+ *   - freeRegion refuses any range touching the I/O window (unmapIOMemory's business);
+ *   - freeRegion and resizeRegion accept any range whose pages are all taken (by one region or
+ *     several, in whole or in part), and a double free (any page free) is ERR_NOT_MAPPED;
+ *   - frames of FIXED targets belong to their owner: never freed by the manager.
+ * Which frames fresh pages get, and the leaf sizes, are the manager's choice: the model learns a
+ * fresh page's frame when the test first observes it through the MMU, and holds it to that frame
+ * for as long as the page stays mapped.
+ *
+ * Part 2, the inspections, read the emulated machine without changing it: a walker over the page
+ * tables in physical memory (every table of a hierarchy, every leaf with its effective rights,
+ * entry counts), and the page bitmap's own storage. They are the fast way to see everything after
+ * every step; the tests cross-check them against the MMU itself (listMappings, translate, probe).
+ *
+ * Page numbers (address / 4096) are plain numbers: below 2^52, exact in a double.
+ */
+import * as E from '../../src/errors.ts';
+import {
+  REGION_AT_OR_OVER,
+  REGION_COMMIT,
+  REGION_FIXED,
+  REGION_FLAGS_ALL,
+  REGION_IO,
+  REGION_NO_EXECUTE,
+  REGION_READWRITE,
+  REGION_SMALL_PAGES,
+  REGION_UC,
+  REGION_USER,
+  REGION_WC,
+} from '../../src/region/region-flags.ts';
+import type { EmulatedMachine } from '../machine/index.ts';
+
+// =============================================================================================
+// Part 1: the model
+// =============================================================================================
+
+export type ModeName = 'two-level' | 'pae' | 'four-level' | 'five-level';
+export const MODES: readonly ModeName[] = ['two-level', 'pae', 'four-level', 'five-level'];
+
+export const TWO_64 = 1n << 64n;
+export const PAGE_BYTES = 4096n;
+/** Page 2^52: the end of the 64-bit space, as a page number. */
+export const TOP_PAGE = 2 ** 52;
+
+/** A range of pages [start, end). */
+export interface PageRange {
+  start: number;
+  end: number;
+}
+
+/** A range mapped by the set-up (not through the region API): linear pages to frames. */
+export interface BaselineRange extends PageRange {
+  firstFrame: number;
+}
+
+export type SpaceName = 'user' | 'kernel';
+
+/** What the model needs to know of a mode's address-space layout and of the test's set-up. */
+export interface ModelLayout {
+  mode: ModeName;
+  addressBits: 32 | 48 | 57;
+  /** User space = the user range: [4 MiB, the split). */
+  user: PageRange;
+  /** Kernel space = the kernel range: [the split, the top). */
+  kernel: PageRange;
+  /** Where allocKernelRegion and kernel searches with base 0 start (a page). */
+  kernelSearchBase: number;
+  /** Ranges of kernel space that the set-up took (reserved in the free-space index). */
+  setupTaken: PageRange[];
+  /** The I/O window (part of setupTaken): freeRegion refuses any range that touches it. */
+  ioWindows: PageRange[];
+  /** What the set-up mapped (the kernel's view of physical memory, i386's low window). */
+  baseline: BaselineRange[];
+  /** NO_EXECUTE reaches the MMU (PAE and long mode; two-level paging has no NX). */
+  nx: boolean;
+  /**
+   * Large-page sizes (pages), largest first: a committed search without SMALL_PAGES at least
+   * that big is placed on that alignment first (regionFind).
+   */
+  searchAligns: number[];
+}
+
+/**
+ * A mode's layout (the backends' address-space split and page sizes); the set-up's own ranges
+ * (setupTaken, ioWindows, baseline) are filled in by the caller from the machine it set up.
+ */
+export const layoutFor = (mode: ModeName, kernelSearchBase: number): ModelLayout => {
+  if (mode === 'two-level' || mode === 'pae') {
+    return {
+      mode,
+      addressBits: 32,
+      user: { start: 0x400, end: 0xc0000 },
+      kernel: { start: 0xc0000, end: 0x100000 },
+      kernelSearchBase,
+      setupTaken: [],
+      ioWindows: [],
+      baseline: [],
+      nx: mode === 'pae',
+      searchAligns: mode === 'pae' ? [512] : [1024],
+    };
+  }
+  const bits = mode === 'five-level' ? 57 : 48;
+  const half = 2 ** (bits - 1 - 12); // pages in a canonical half
+  return {
+    mode,
+    addressBits: bits,
+    user: { start: 0x400, end: half },
+    kernel: { start: TOP_PAGE - half, end: TOP_PAGE },
+    kernelSearchBase,
+    setupTaken: [],
+    ioWindows: [],
+    baseline: [],
+    nx: true,
+    searchAligns: [262144, 512],
+  };
+};
+
+// ---- addresses -------------------------------------------------------------------------------
+
+/** (lo, hi) -> unsigned 64-bit address. */
+export const toAddress = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+/** Unsigned 64-bit address -> [lo, hi] as int32 halves. */
+export const toPair = (address: bigint): [number, number] => {
+  const a = BigInt.asUintN(64, address);
+  return [Number(BigInt.asIntN(32, a)), Number(BigInt.asIntN(32, a >> 32n))];
+};
+export const pageToAddress = (page: number): bigint => BigInt(page) * PAGE_BYTES;
+/** The page holding an address (floor). */
+export const addressToPage = (address: bigint): number => Number(address / PAGE_BYTES);
+export const hexAddress = (address: bigint): string => `0x${BigInt.asUintN(64, address).toString(16)}`;
+export const hexPage = (page: number): string => hexAddress(pageToAddress(page));
+
+/** The backend's canonical test: 32-bit modes take hi = 0; long mode sign-extends bit 47 / 56. */
+export const isCanonical = (layout: ModelLayout, address: bigint): boolean => {
+  if (layout.addressBits === 32) return address < 1n << 32n;
+  const half = 1n << BigInt(layout.addressBits - 1);
+  return address < half || address >= TWO_64 - half;
+};
+
+// ---- extents ---------------------------------------------------------------------------------
+
+/** A run of pages taken by one call (an allocation, or the grown tail of a resize). */
+export interface Extent {
+  start: number;
+  pages: number;
+  /** COMMIT: the pages are mapped. */
+  committed: boolean;
+  /** Committed pages' frames; -1 while a fresh page's frame has not been observed yet. */
+  frames: Int32Array | null;
+  /** FIXED: the frames are the test's (never freed by the manager). */
+  fixed: boolean;
+  /** The rights asked for (nx as asked; whether the MMU sees it depends on the mode). */
+  write: boolean;
+  user: boolean;
+  nx: boolean;
+  /** The region flags of the call. */
+  flags: number;
+  /** Serial number of the call that made it (diagnostics). */
+  serial: number;
+}
+
+const sliceExtent = (extent: Extent, from: number, to: number): Extent => ({
+  ...extent,
+  start: extent.start + from,
+  pages: to - from,
+  frames: extent.frames === null ? null : extent.frames.slice(from, to),
+});
+
+/** What a call is expected to return: an error code, or success with a value and a high half. */
+export type Expected = { error: number } | { ok: true; lo: number; hi: number };
+
+const fail = (error: number): { error: number } => ({ error });
+const okAddress = (address: bigint): { ok: true; lo: number; hi: number } => {
+  const [lo, hi] = toPair(address);
+  return { ok: true, lo, hi };
+};
+
+/** The plan of a successful allocRegion: where, how many pages, and what to record. */
+export interface AllocPlan {
+  page: number;
+  pages: number;
+  space: SpaceName;
+  committed: boolean;
+  fixed: boolean;
+  /** First frame of a FIXED target (else -1). */
+  targetFrame: number;
+  flags: number;
+}
+
+export type AllocExpectation = { error: number } | { ok: true; plan: AllocPlan };
+
+export type ResizeExpectation =
+  | { error: number }
+  | { ok: true; kind: 'equal' }
+  | { ok: true; kind: 'shrink'; tail: number; tailPages: number }
+  | { ok: true; kind: 'grow'; plan: AllocPlan };
+
+export type FreeExpectation = { error: number } | { ok: true; page: number; pages: number };
+
+const SIDE_KERNEL = 0;
+const SIDE_USER = 1;
+const SIDE_ANY = 2;
+
+export class RegionModel {
+  readonly extents: Extent[] = [];
+  private serial = 0;
+
+  constructor(readonly layout: ModelLayout) {}
+
+  // ---- queries ---------------------------------------------------------------------------------
+
+  /** Index of the first extent that ends after `page` (it contains `page`, or lies above it). */
+  lowerBound(page: number): number {
+    let lo = 0;
+    let hi = this.extents.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const e = this.extents[mid]!;
+      if (e.start + e.pages <= page) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The extent holding `page` and the page's index in it, or null. */
+  extentAt(page: number): { extent: Extent; index: number } | null {
+    const k = this.lowerBound(page);
+    const e = this.extents[k];
+    if (e === undefined || e.start > page) return null;
+    return { extent: e, index: page - e.start };
+  }
+
+  private setupTakenOverlaps(page: number, pages: number): boolean {
+    return this.layout.setupTaken.some((r) => page < r.end && page + pages > r.start);
+  }
+
+  /** Every page of [page, +pages) free (neither a region's nor the set-up's)? */
+  isFree(page: number, pages: number): boolean {
+    if (this.setupTakenOverlaps(page, pages)) return false;
+    const e = this.extents[this.lowerBound(page)];
+    return e === undefined || e.start >= page + pages;
+  }
+
+  /** Every page of [page, +pages) taken (by regions or the set-up)? */
+  isAllTaken(page: number, pages: number): boolean {
+    let at = page;
+    const end = page + pages;
+    while (at < end) {
+      const setup = this.layout.setupTaken.find((r) => at >= r.start && at < r.end);
+      if (setup !== undefined) {
+        at = setup.end;
+        continue;
+      }
+      const hit = this.extentAt(at);
+      if (hit === null) return false;
+      at = hit.extent.start + hit.extent.pages;
+    }
+    return true;
+  }
+
+  spaceBounds(space: SpaceName): PageRange {
+    return space === 'user' ? this.layout.user : this.layout.kernel;
+  }
+
+  /** The free ranges of a space, in address order. */
+  freeRanges(space: SpaceName): PageRange[] {
+    const bounds = this.spaceBounds(space);
+    const taken: PageRange[] = [];
+    for (const e of this.extents) if (e.start >= bounds.start && e.start < bounds.end) taken.push({ start: e.start, end: e.start + e.pages });
+    for (const r of this.layout.setupTaken) if (r.start >= bounds.start && r.start < bounds.end) taken.push({ ...r });
+    taken.sort((a, b) => a.start - b.start);
+    const free: PageRange[] = [];
+    let at = bounds.start;
+    for (const t of taken) {
+      if (t.start > at) free.push({ start: at, end: t.start });
+      at = Math.max(at, t.end);
+    }
+    if (at < bounds.end) free.push({ start: at, end: bounds.end });
+    return free;
+  }
+
+  /** The lowest page >= from, a multiple of `align` pages, with `pages` free pages, or -1. */
+  findFit(space: SpaceName, from: number, pages: number, align: number): number {
+    for (const r of this.freeRanges(space)) {
+      if (r.end <= from) continue;
+      let start = Math.max(r.start, from);
+      start = Math.ceil(start / align) * align;
+      if (start + pages <= r.end) return start;
+    }
+    return -1;
+  }
+
+  /** Committed (mapped) pages, FIXED or not. */
+  mappedPages(): { fixed: number; own: number } {
+    let fixed = 0;
+    let own = 0;
+    for (const e of this.extents) {
+      if (!e.committed) continue;
+      if (e.fixed) fixed += e.pages;
+      else own += e.pages;
+    }
+    return { fixed, own };
+  }
+
+  // ---- validation (regions.ts order) -----------------------------------------------------------
+
+  /** regionCheckSize: whole pages, not zero, below 2^43 bytes. */
+  checkSize(size: bigint): number {
+    if (size === 0n) return E.ERR_ZERO_SIZE;
+    if ((size & 4095n) !== 0n) return E.ERR_UNALIGNED;
+    if (size >= 1n << 43n) return E.ERR_OUT_OF_RANGE;
+    return E.ERR_NONE;
+  }
+
+  private inUser(address: bigint): boolean {
+    return address >= pageToAddress(this.layout.user.start) && address < pageToAddress(this.layout.user.end);
+  }
+
+  private inKernel(address: bigint): boolean {
+    return address >= pageToAddress(this.layout.kernel.start);
+  }
+
+  /** regionCheckRange: the space the range lies in, or the error. */
+  checkRange(address: bigint, size: bigint, side: number): { error: number } | { space: SpaceName } {
+    if ((address & 4095n) !== 0n) return fail(E.ERR_UNALIGNED);
+    if (!isCanonical(this.layout, address)) return fail(E.ERR_NON_CANONICAL);
+    const last = address + size - 1n;
+    if (last >= TWO_64) return fail(E.ERR_OVERFLOW);
+    if (this.inUser(address)) {
+      if (side === SIDE_KERNEL) return fail(E.ERR_PERMISSION);
+      if (!this.inUser(last)) return fail(E.ERR_OUT_OF_RANGE);
+      return { space: 'user' };
+    }
+    if (this.inKernel(address)) {
+      if (side === SIDE_USER) return fail(E.ERR_PERMISSION);
+      if (!isCanonical(this.layout, last) || !this.inKernel(last)) return fail(E.ERR_OUT_OF_RANGE);
+      return { space: 'kernel' };
+    }
+    return fail(E.ERR_OUT_OF_RANGE);
+  }
+
+  /** regionCheckFlags: a Target needs COMMIT and an owner (FIXED or IO), and the reverse. */
+  checkFlags(flags: number, target: bigint): number {
+    if ((flags & ~REGION_FLAGS_ALL) !== 0) return E.ERR_INVALID_ARGUMENT;
+    const hasTarget = target !== 0n;
+    const foreign = (flags & (REGION_FIXED | REGION_IO)) !== 0;
+    if (hasTarget !== foreign) return E.ERR_INVALID_ARGUMENT;
+    if (hasTarget && (flags & REGION_COMMIT) === 0) return E.ERR_INVALID_ARGUMENT;
+    if ((target & 4095n) !== 0n) return E.ERR_UNALIGNED;
+    if (target >= 1n << 52n) return E.ERR_OUT_OF_RANGE;
+    return E.ERR_NONE;
+  }
+
+  // ---- the calls -------------------------------------------------------------------------------
+
+  expectAlloc(base: bigint, target: bigint, size: bigint, flags: number): AllocExpectation {
+    const flagError = this.checkFlags(flags, target);
+    if (flagError !== E.ERR_NONE) return fail(flagError);
+    const sizeError = this.checkSize(size);
+    if (sizeError !== E.ERR_NONE) return fail(sizeError);
+    const user = (flags & REGION_USER) !== 0;
+    const search = base === 0n || (flags & REGION_AT_OR_OVER) !== 0;
+    let from = base;
+    if (base === 0n) from = pageToAddress(user ? this.layout.user.start : this.layout.kernelSearchBase);
+    const range = this.checkRange(from, search ? PAGE_BYTES : size, user ? SIDE_USER : SIDE_KERNEL);
+    if ('error' in range) return range;
+    const pages = Number(size / PAGE_BYTES);
+    let page = addressToPage(from);
+    const commit = (flags & REGION_COMMIT) !== 0;
+    if (search) {
+      let found = -1;
+      if (commit && (flags & REGION_SMALL_PAGES) === 0) {
+        for (const align of this.layout.searchAligns) {
+          if (found < 0 && pages >= align) found = this.findFit(range.space, page, pages, align);
+        }
+      }
+      if (found < 0) found = this.findFit(range.space, page, pages, 1);
+      if (found < 0) return fail(E.ERR_NO_FREE_REGION);
+      page = found;
+    } else if (!this.isFree(page, pages)) {
+      return fail(E.ERR_OVERLAP);
+    }
+    const fixed = target !== 0n;
+    return {
+      ok: true,
+      plan: { page, pages, space: range.space, committed: commit, fixed, targetFrame: fixed ? Number(target / PAGE_BYTES) : -1, flags },
+    };
+  }
+
+  /** allocKernelRegion: allocRegion in kernel space from the kernel search base (USER refused). */
+  expectAllocKernel(target: bigint, size: bigint, flags: number): AllocExpectation {
+    if ((flags & REGION_USER) !== 0) return fail(E.ERR_PERMISSION);
+    return this.expectAlloc(pageToAddress(this.layout.kernelSearchBase), target, size, flags | REGION_AT_OR_OVER);
+  }
+
+  /** Records a successful allocation; fresh frames start unobserved (-1). */
+  applyAlloc(plan: AllocPlan): Extent {
+    const frames = plan.committed ? new Int32Array(plan.pages).fill(-1) : null;
+    if (frames !== null && plan.fixed) for (let k = 0; k < plan.pages; k++) frames[k] = plan.targetFrame + k;
+    const extent: Extent = {
+      start: plan.page,
+      pages: plan.pages,
+      committed: plan.committed,
+      frames,
+      fixed: plan.fixed,
+      write: (plan.flags & REGION_READWRITE) !== 0,
+      user: (plan.flags & REGION_USER) !== 0,
+      nx: (plan.flags & REGION_NO_EXECUTE) !== 0,
+      flags: plan.flags,
+      serial: ++this.serial,
+    };
+    this.extents.splice(this.lowerBound(plan.page), 0, extent);
+    return extent;
+  }
+
+  expectFree(base: bigint, size: bigint): FreeExpectation {
+    const sizeError = this.checkSize(size);
+    if (sizeError !== E.ERR_NONE) return fail(sizeError);
+    const range = this.checkRange(base, size, SIDE_ANY);
+    if ('error' in range) return range;
+    const page = addressToPage(base);
+    const pages = Number(size / PAGE_BYTES);
+    if (this.layout.ioWindows.some((w) => page < w.end && page + pages > w.start)) return fail(E.ERR_PERMISSION);
+    if (!this.isAllTaken(page, pages)) return fail(E.ERR_NOT_MAPPED);
+    return { ok: true, page, pages };
+  }
+
+  /** Removes [page, +pages) from the extents; returns the removed pieces (their frames go back). */
+  applyFree(page: number, pages: number): Extent[] {
+    const end = page + pages;
+    const removed: Extent[] = [];
+    const kept: Extent[] = [];
+    let k = this.lowerBound(page);
+    const first = k;
+    for (; k < this.extents.length; k++) {
+      const e = this.extents[k]!;
+      if (e.start >= end) break;
+      const from = Math.max(page, e.start) - e.start;
+      const to = Math.min(end, e.start + e.pages) - e.start;
+      if (from > 0) kept.push(sliceExtent(e, 0, from));
+      removed.push(sliceExtent(e, from, to));
+      if (to < e.pages) kept.push(sliceExtent(e, to, e.pages));
+    }
+    this.extents.splice(first, k - first, ...kept);
+    return removed;
+  }
+
+  expectResize(base: bigint, target: bigint, size: bigint, newSize: bigint, flags: number): ResizeExpectation {
+    if ((flags & REGION_AT_OR_OVER) !== 0) return fail(E.ERR_INVALID_ARGUMENT);
+    const oldError = this.checkSize(size);
+    if (oldError !== E.ERR_NONE) return fail(oldError);
+    const newError = this.checkSize(newSize);
+    if (newError !== E.ERR_NONE) return fail(newError);
+    if (newSize === size) return { ok: true, kind: 'equal' };
+    const user = (flags & REGION_USER) !== 0;
+    const range = this.checkRange(base, size, newSize < size ? SIDE_ANY : user ? SIDE_USER : SIDE_KERNEL);
+    if ('error' in range) return range;
+    const page = addressToPage(base);
+    if (!this.isAllTaken(page, Number(size / PAGE_BYTES))) return fail(E.ERR_NOT_MAPPED);
+    if (newSize < size) {
+      const tail = page + Number(newSize / PAGE_BYTES);
+      const tailPages = Number((size - newSize) / PAGE_BYTES);
+      const freed = this.expectFree(pageToAddress(tail), size - newSize);
+      if ('error' in freed) return freed;
+      return { ok: true, kind: 'shrink', tail, tailPages };
+    }
+    const tailTarget = target === 0n ? 0n : target + size;
+    const grown = this.expectAlloc(base + size, tailTarget, newSize - size, flags);
+    if ('error' in grown) return grown;
+    return { ok: true, kind: 'grow', plan: grown.plan };
+  }
+
+  /** isRegionFree: 1 when no page of the range is taken, 0 otherwise, or the error. */
+  expectIsFree(base: bigint, size: bigint): number {
+    const sizeError = this.checkSize(size);
+    if (sizeError !== E.ERR_NONE) return sizeError;
+    const range = this.checkRange(base, size, SIDE_ANY);
+    if ('error' in range) return range.error;
+    return this.isFree(addressToPage(base), Number(size / PAGE_BYTES)) ? 1 : 0;
+  }
+
+  /**
+   * findFreeRegion: the lowest free page-aligned range of `size` bytes at or above `start` (so an
+   * unaligned start rounds up), in the space `start` lies in.
+   */
+  expectFindFree(start: bigint, size: bigint): Expected {
+    const sizeError = this.checkSize(size);
+    if (sizeError !== E.ERR_NONE) return fail(sizeError);
+    const range = this.checkRange(start & ~4095n, PAGE_BYTES, SIDE_ANY);
+    if ('error' in range) return range;
+    const from = Number((start + 4095n) / PAGE_BYTES);
+    const found = this.findFit(range.space, from, Number(size / PAGE_BYTES), 1);
+    if (found < 0) return fail(E.ERR_NO_FREE_REGION);
+    return okAddress(pageToAddress(found));
+  }
+
+  /**
+   * mapLinearToPhysical: the physical address behind a linear one; `unknown` when the page is
+   * mapped to a fresh frame the model has not observed yet (the caller learns it).
+   */
+  expectTranslate(address: bigint): Expected | { unknown: { extent: Extent; index: number } } {
+    if (!isCanonical(this.layout, address)) return fail(E.ERR_NON_CANONICAL);
+    const page = addressToPage(address);
+    const offset = address & 4095n;
+    const hit = this.extentAt(page);
+    if (hit !== null) {
+      if (!hit.extent.committed) return fail(E.ERR_NOT_MAPPED);
+      const frame = hit.extent.frames![hit.index]!;
+      if (frame < 0) return { unknown: hit };
+      return okAddress(pageToAddress(frame) + offset);
+    }
+    const base = this.layout.baseline.find((r) => page >= r.start && page < r.end);
+    if (base !== undefined) return okAddress(pageToAddress(base.firstFrame + page - base.start) + offset);
+    return fail(E.ERR_NOT_MAPPED);
+  }
+
+  /** The rights the MMU must show for a page of an extent. */
+  rightsOf(extent: Extent): { write: boolean; user: boolean; nx: boolean } {
+    return { write: extent.write, user: extent.user, nx: extent.nx && this.layout.nx };
+  }
+
+  /** Forgets every extent of a space (its address space was released). */
+  dropSpace(space: SpaceName): void {
+    const bounds = this.spaceBounds(space);
+    for (let k = this.extents.length - 1; k >= 0; k--) {
+      const e = this.extents[k]!;
+      if (e.start >= bounds.start && e.start < bounds.end) this.extents.splice(k, 1);
+    }
+  }
+
+  /** Every extent, for messages. */
+  describe(): string {
+    return this.extents
+      .map((e) => `${hexPage(e.start)}+${e.pages}p ${e.committed ? (e.fixed ? 'fixed' : 'mapped') : 'reserved'} #${e.serial} flags=${e.flags}`)
+      .join('\n');
+  }
+}
+
+// =============================================================================================
+// Part 2: inspections of the emulated machine (no side effects)
+// =============================================================================================
+
+/** A present leaf (or a run of them) found by the table walker, with its effective rights. */
+export interface RawLeaf {
+  /** First linear page (canonical, unsigned). */
+  page: number;
+  /** First frame. */
+  frame: number;
+  /** 4 KiB pages it maps (consecutive frames). */
+  pages: number;
+  write: boolean;
+  user: boolean;
+  nx: boolean;
+  /** The software bit 9 (frame not the manager's: FIXED or I/O). */
+  foreign: boolean;
+  /** Made of leaves larger than 4 KiB (runs never mix sizes). */
+  large: boolean;
+  /** PCD and PWT of the leaves. */
+  uncached: boolean;
+  writeThrough: boolean;
+}
+
+/** A table found by the walker. */
+export interface RawTable {
+  frame: number;
+  /** Its level: 1 = page table ... archLevels = root. */
+  level: number;
+  /** Present entries. */
+  present: number;
+  /** First linear page it maps, and how many. */
+  page: number;
+  span: number;
+}
+
+export interface RawWalk {
+  /** Every distinct table of the hierarchies walked (roots included), by frame. */
+  tables: Map<number, RawTable>;
+  /**
+   * Leaves per root, in address order, merged into runs of consecutive pages mapped to
+   * consecutive frames with the same rights (shared tables are read once, their leaves reported
+   * for every root).
+   */
+  leaves: Map<number, RawLeaf[]>;
+  /** Leaves larger than 4 KiB seen (each root counts). */
+  largeLeaves: number;
+  /** Inconsistencies the walk itself saw (a table reached at two levels, ...). */
+  problems: string[];
+}
+
+interface FormatInfo {
+  levels: number;
+  entryWords: 1 | 2;
+  /** Entries per table at a level. */
+  entries: (level: number) => number;
+  /** log2 of the pages one entry at a level spans. */
+  spanShift: (level: number) => number;
+}
+
+export const formatOf = (mode: ModeName): FormatInfo => {
+  switch (mode) {
+    case 'two-level':
+      return { levels: 2, entryWords: 1, entries: () => 1024, spanShift: (l) => 10 * (l - 1) };
+    case 'pae':
+      return { levels: 3, entryWords: 2, entries: (l) => (l === 3 ? 4 : 512), spanShift: (l) => 9 * (l - 1) };
+    default: {
+      const levels = mode === 'five-level' ? 5 : 4;
+      return { levels, entryWords: 2, entries: () => 512, spanShift: (l) => 9 * (l - 1) };
+    }
+  }
+};
+
+/** 1 when a table's words are all zero (a native 4 KiB compare: most pinned kernel tables are empty). */
+const ZERO_TABLE = Buffer.alloc(4096);
+const byteViews = new WeakMap<Int32Array, Buffer>();
+const isZeroTable = (words: Int32Array): boolean => {
+  let view = byteViews.get(words);
+  if (view === undefined) {
+    view = Buffer.from(words.buffer, words.byteOffset, words.byteLength);
+    byteViews.set(words, view);
+  }
+  return view.equals(ZERO_TABLE);
+};
+
+const ENTRY_P = 1;
+const ENTRY_RW = 2;
+const ENTRY_US = 4;
+const ENTRY_PWT = 8;
+const ENTRY_PCD = 16;
+const ENTRY_PS = 128;
+const ENTRY_FOREIGN = 512;
+
+/**
+ * Walks the hierarchies of `roots` in physical memory. Tables in `skip` (static set-up tables,
+ * e.g. the low-memory map) are counted but not read. Never-written frames read as empty tables.
+ */
+export const walkTables = (machine: EmulatedMachine, mode: ModeName, roots: readonly number[], skip: ReadonlySet<number> = new Set()): RawWalk => {
+  const format = formatOf(mode);
+  const tables = new Map<number, RawTable>();
+  const leaves = new Map<number, RawLeaf[]>();
+  const problems: string[] = [];
+  let largeLeaves = 0;
+  const words = (frame: number): Int32Array | undefined => machine.memory.frameWords(frame);
+  /** Present entries of a table: [index, lo, hi] triples, read once per walk. */
+  const scanned = new Map<number, number[]>();
+  const scan = (frame: number, level: number): number[] => {
+    let list = scanned.get(frame);
+    if (list !== undefined) return list;
+    list = [];
+    const w = words(frame);
+    const n = format.entries(level);
+    if (w !== undefined && !isZeroTable(w)) {
+      if (format.entryWords === 1) {
+        for (let i = 0; i < n; i++) {
+          const lo = w[i]!;
+          if ((lo & ENTRY_P) !== 0) list.push(i, lo, 0);
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const lo = w[2 * i]!;
+          if ((lo & ENTRY_P) !== 0) list.push(i, lo, w[2 * i + 1]!);
+        }
+      }
+    }
+    scanned.set(frame, list);
+    return list;
+  };
+  /** Added to the linear page of a root entry's span in the upper half (sign extension of long mode). */
+  const upperOffset = (rawPage: number): number => {
+    if (format.levels < 4) return 0;
+    const bits = format.levels === 5 ? 45 : 36; // page-number bits of a linear address
+    return rawPage >= 2 ** (bits - 1) ? TOP_PAGE - 2 ** bits : 0;
+  };
+  const frameOf = (level: number, lo: number, hi: number, leaf: boolean): number => {
+    if (mode === 'two-level') {
+      if (level === 2 && leaf) return ((lo >>> 22) << 10) + ((lo >>> 13) & 0xff) * 2 ** 20;
+      return lo >>> 12;
+    }
+    const frame = (hi & 0xfffff) * 2 ** 20 + (lo >>> 12);
+    if (leaf && level > 1) {
+      const span = 2 ** format.spanShift(level);
+      return frame - (frame % span); // bit 12 is PAT in a large leaf
+    }
+    return frame;
+  };
+  const visit = (root: number, frame: number, level: number, rawPage: number /* canonical below the root */, write: boolean, user: boolean, nx: boolean, out: RawLeaf[]): void => {
+    const span = 2 ** format.spanShift(level);
+    const entrySpan = level === 1 ? 1 : span;
+    const tableSpan = entrySpan * format.entries(level);
+    const known = tables.get(frame);
+    if (known === undefined) {
+      tables.set(frame, { frame, level, present: 0, page: rawPage, span: tableSpan });
+    } else if (known.level !== level) {
+      problems.push(`table frame ${frame} reached at levels ${known.level} and ${level}`);
+      return;
+    }
+    if (skip.has(frame)) return;
+    const list = scan(frame, level);
+    tables.get(frame)!.present = list.length / 3;
+    for (let k = 0; k < list.length; k += 3) {
+      const index = list[k]!;
+      const lo = list[k + 1]!;
+      const hi = list[k + 2]!;
+      let page = rawPage + index * entrySpan;
+      if (level === format.levels) page += upperOffset(page); // canonical from here down
+      const pdpte = mode === 'pae' && level === 3;
+      const w = pdpte ? write : write && (lo & ENTRY_RW) !== 0;
+      const u = pdpte ? user : user && (lo & ENTRY_US) !== 0;
+      const x = nx || (mode !== 'two-level' && (hi & 0x80000000) !== 0);
+      const leaf = level === 1 || (!pdpte && level <= 3 && (lo & ENTRY_PS) !== 0 && !(mode === 'two-level' && level > 2));
+      if (!leaf) {
+        if (level === 1) continue;
+        visit(root, frameOf(level, lo, hi, false), level - 1, page, w, u, x, out);
+        continue;
+      }
+      const leafFrame = frameOf(level, lo, hi, true);
+      const foreign = (lo & ENTRY_FOREIGN) !== 0;
+      const large = entrySpan > 1;
+      const uncached = (lo & ENTRY_PCD) !== 0;
+      const writeThrough = (lo & ENTRY_PWT) !== 0;
+      if (large) largeLeaves++;
+      const last = out[out.length - 1];
+      if (
+        last !== undefined &&
+        last.page + last.pages === page &&
+        last.frame + last.pages === leafFrame &&
+        last.write === w &&
+        last.user === u &&
+        last.nx === x &&
+        last.foreign === foreign &&
+        last.large === large &&
+        last.uncached === uncached &&
+        last.writeThrough === writeThrough
+      ) {
+        last.pages += entrySpan; // one run of pages with consecutive frames and the same rights
+        continue;
+      }
+      out.push({ page, frame: leafFrame, pages: entrySpan, write: w, user: u, nx: x, foreign, large, uncached, writeThrough });
+    }
+  };
+  for (const root of roots) {
+    const out: RawLeaf[] = [];
+    visit(root, root, format.levels, 0, true, true, false, out); // in address order: entries are visited in index order
+    leaves.set(root, out);
+  }
+  return { tables, leaves, problems, largeLeaves };
+};
+
+/** Merges address-ordered leaves into runs (consecutive pages and frames, the same rights), as walkTables reports them. */
+export const mergeRuns = (leaves: readonly RawLeaf[]): RawLeaf[] => {
+  const out: RawLeaf[] = [];
+  for (const l of leaves) {
+    const last = out[out.length - 1];
+    if (
+      last !== undefined &&
+      last.page + last.pages === l.page &&
+      last.frame + last.pages === l.frame &&
+      last.write === l.write &&
+      last.user === l.user &&
+      last.nx === l.nx &&
+      last.foreign === l.foreign &&
+      last.large === l.large &&
+      last.uncached === l.uncached &&
+      last.writeThrough === l.writeThrough
+    ) {
+      last.pages += l.pages;
+    } else out.push({ ...l });
+  }
+  return out;
+};
+
+/** The page bitmap's storage as the tests' set-up places it: at physical 1 MiB (STORAGE_FRAME). */
+export const BITMAP_PHYSICAL = 0x100000;
+
+/** Reads the bitmap's used and reserved words straight from physical memory. */
+export const readBitmap = (machine: EmulatedMachine, frames: number): { used: Int32Array; reserved: Int32Array } => {
+  const words = Math.ceil(frames / 32);
+  const used = new Int32Array(words);
+  const reserved = new Int32Array(words);
+  for (let k = 0; k < words; k++) {
+    used[k] = machine.readPhys32(BITMAP_PHYSICAL + 4 * k);
+    reserved[k] = machine.readPhys32(BITMAP_PHYSICAL + 4 * (words + k));
+  }
+  return { used, reserved };
+};
+
+export const bitIsSet = (words: Int32Array, frame: number): boolean => ((words[frame >> 5]! >>> (frame & 31)) & 1) !== 0;
+
+/**
+ * The number of distinct tables in the hierarchies of `roots` (roots included), reading only
+ * the entries of tables above level 1 (a page table's entries are all leaves): the cheap count
+ * for the frame equation. Tables in `skip` are counted, not read.
+ */
+export const countTables = (machine: EmulatedMachine, mode: ModeName, roots: readonly number[], skip: ReadonlySet<number> = new Set()): number => {
+  const format = formatOf(mode);
+  const seen = new Set<number>();
+  const visit = (frame: number, level: number): void => {
+    if (seen.has(frame)) return;
+    seen.add(frame);
+    if (level === 1 || skip.has(frame)) return;
+    const w = machine.memory.frameWords(frame);
+    if (w === undefined || isZeroTable(w)) return;
+    const n = format.entries(level);
+    const pdpte = mode === 'pae' && level === 3;
+    if (format.entryWords === 1) {
+      for (let i = 0; i < n; i++) {
+        const lo = w[i]!;
+        if ((lo & ENTRY_P) !== 0 && (lo & ENTRY_PS) === 0) visit(lo >>> 12, level - 1);
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const lo = w[2 * i]!;
+      if ((lo & ENTRY_P) === 0) continue;
+      if (!pdpte && level <= 3 && (lo & ENTRY_PS) !== 0) continue; // a large leaf
+      visit((w[2 * i + 1]! & 0xfffff) * 2 ** 20 + (lo >>> 12), level - 1);
+    }
+  };
+  for (const root of roots) visit(root, format.levels);
+  return seen.size;
+};
+
+// =============================================================================================
+// Part 3: the operation generator (shared by the property test and the native differential)
+// =============================================================================================
+
+/** One abstract operation: `k` picks the call, a/b/c drive every choice it makes. */
+export interface RegionOp {
+  k: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+/** A deterministic stream of choices for one op (mulberry32 over its numbers). */
+export class Choices {
+  private state: number;
+  constructor(op: RegionOp) {
+    this.state = (op.a ^ Math.imul(op.b, 0x9e3779b1) ^ Math.imul(op.c, 0x85ebca6b)) | 0;
+  }
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  /** An integer in [lo, hi] (inclusive), exact up to 2^53. */
+  range(lo: number, hi: number): number {
+    const span = hi - lo + 1;
+    if (span <= 2 ** 32) return lo + this.int(span);
+    return lo + Math.floor(((this.next() * 2 ** 21 + this.int(2 ** 21)) / 2 ** 42) * span);
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+}
+
+/** A concrete region call (addresses and sizes as unsigned 64-bit values). */
+export type RegionCall =
+  | { fn: 'allocRegion'; base: bigint; target: bigint; size: bigint; flags: number; inject: number }
+  | { fn: 'allocKernelRegion'; target: bigint; size: bigint; flags: number; inject: number }
+  | { fn: 'freeRegion'; base: bigint; size: bigint; inject: number }
+  | { fn: 'resizeRegion'; base: bigint; target: bigint; size: bigint; newSize: bigint; flags: number; inject: number }
+  | { fn: 'mapLinearToPhysical'; address: bigint }
+  | { fn: 'isRegionFree'; base: bigint; size: bigint }
+  | { fn: 'findFreeRegion'; start: bigint; size: bigint };
+
+/** The call's int32 arguments, in the API's order. */
+export const callArgs = (c: RegionCall): number[] => {
+  switch (c.fn) {
+    case 'allocRegion':
+      return [...toPair(c.base), ...toPair(c.target), ...toPair(c.size), c.flags];
+    case 'allocKernelRegion':
+      return [...toPair(c.target), ...toPair(c.size), c.flags];
+    case 'freeRegion':
+      return [...toPair(c.base), ...toPair(c.size)];
+    case 'resizeRegion':
+      return [...toPair(c.base), ...toPair(c.target), ...toPair(c.size), ...toPair(c.newSize), c.flags];
+    case 'mapLinearToPhysical':
+      return toPair(c.address);
+    case 'isRegionFree':
+      return [...toPair(c.base), ...toPair(c.size)];
+    case 'findFreeRegion':
+      return [...toPair(c.start), ...toPair(c.size)];
+  }
+};
+
+export const describeCall = (c: RegionCall): string => {
+  switch (c.fn) {
+    case 'allocRegion':
+      return `allocRegion(${hexAddress(c.base)}, target ${hexAddress(c.target)}, size ${hexAddress(c.size)}, flags ${c.flags})`;
+    case 'allocKernelRegion':
+      return `allocKernelRegion(target ${hexAddress(c.target)}, size ${hexAddress(c.size)}, flags ${c.flags})`;
+    case 'freeRegion':
+      return `freeRegion(${hexAddress(c.base)}, size ${hexAddress(c.size)})`;
+    case 'resizeRegion':
+      return `resizeRegion(${hexAddress(c.base)}, target ${hexAddress(c.target)}, ${hexAddress(c.size)} -> ${hexAddress(c.newSize)}, flags ${c.flags})`;
+    case 'mapLinearToPhysical':
+      return `mapLinearToPhysical(${hexAddress(c.address)})`;
+    case 'isRegionFree':
+      return `isRegionFree(${hexAddress(c.base)}, ${hexAddress(c.size)})`;
+    case 'findFreeRegion':
+      return `findFreeRegion(${hexAddress(c.start)}, ${hexAddress(c.size)})`;
+  }
+};
+
+/** What the model says a call returns (and what it changes). */
+export type CallExpectation =
+  | { fn: 'alloc'; expectation: AllocExpectation }
+  | { fn: 'free'; expectation: FreeExpectation }
+  | { fn: 'resize'; expectation: ResizeExpectation }
+  | { fn: 'translate'; expectation: Expected | { unknown: { extent: Extent; index: number } } }
+  | { fn: 'isFree'; expectation: number }
+  | { fn: 'find'; expectation: Expected };
+
+export const expectCall = (model: RegionModel, c: RegionCall): CallExpectation => {
+  switch (c.fn) {
+    case 'allocRegion':
+      return { fn: 'alloc', expectation: model.expectAlloc(c.base, c.target, c.size, c.flags) };
+    case 'allocKernelRegion':
+      return { fn: 'alloc', expectation: model.expectAllocKernel(c.target, c.size, c.flags) };
+    case 'freeRegion':
+      return { fn: 'free', expectation: model.expectFree(c.base, c.size) };
+    case 'resizeRegion':
+      return { fn: 'resize', expectation: model.expectResize(c.base, c.target, c.size, c.newSize, c.flags) };
+    case 'mapLinearToPhysical':
+      return { fn: 'translate', expectation: model.expectTranslate(c.address) };
+    case 'isRegionFree':
+      return { fn: 'isFree', expectation: model.expectIsFree(c.base, c.size) };
+    case 'findFreeRegion':
+      return { fn: 'find', expectation: model.expectFindFree(c.start, c.size) };
+  }
+};
+
+/** A call's result as the model expects it: ERR_*, or an address (lo, hi), for comparison. */
+export const expectedResult = (e: CallExpectation): Expected | null => {
+  switch (e.fn) {
+    case 'alloc':
+      return 'error' in e.expectation ? e.expectation : okAddress(pageToAddress(e.expectation.plan.page));
+    case 'free':
+      return 'error' in e.expectation ? e.expectation : { ok: true, lo: 0, hi: 0 };
+    case 'resize':
+      return 'error' in e.expectation ? e.expectation : null; // success: the base (set by the caller)
+    case 'translate':
+      return 'unknown' in e.expectation ? null : e.expectation;
+    case 'isFree':
+      return e.expectation < 0 ? { error: e.expectation } : { ok: true, lo: e.expectation, hi: 0 };
+    case 'find':
+      return e.expectation;
+  }
+};
+
+/** Frames the test took from the bitmap, for FIXED targets. */
+export interface HeldRun {
+  first: number;
+  count: number;
+}
+
+/** Where the generator's calls go: the property test checks them, the differential records them. */
+export interface GeneratorHost {
+  /** Makes the call (the property test also compares it with `expected`); returns its result and pairHi. */
+  call(c: RegionCall, expected: CallExpectation): { result: number; hi: number };
+  /** frameAllocContiguous(count, align) for the test's own frames. */
+  takeFrames(count: number, align: number): number;
+  /** frameFreeRange(first, count) of frames the test gives back. */
+  freeFrames(first: number, count: number): number;
+  /** A context switch: CR3 to the other root. */
+  switchRoot(): void;
+  /**
+   * The process exits and another starts: CR3 away from the user root, addressSpaceRelease of
+   * it, virtualSpaceDestroy of its space, then addressSpaceCreate, virtualSpaceCreate,
+   * regionsUseUserSpace and CR3 to the new root. Returns false if that did not work out.
+   */
+  newProcess(): boolean;
+  /** A line for the failure log. */
+  note(text: string): void;
+}
+
+export interface GeneratorLimits {
+  /** Fresh mapped pages the sequences may hold (beyond it, commits become reservations). */
+  ownPages: number;
+  /** Frames the test may hold for FIXED. */
+  heldFrames: number;
+  /** Extents the model may hold (beyond it, commits become reservations). */
+  extents: number;
+  /** Features to leave out while a known bug is open (property test knobs). */
+  avoid: ReadonlySet<string>;
+}
+
+/**
+ * Turns abstract ops into region calls aimed at the model's current state - real regions, their
+ * neighbours, free gaps, fresh parts of the spaces - and keeps the model in step with the results.
+ */
+export class RegionOpGenerator {
+  readonly model: RegionModel;
+  readonly held: HeldRun[] = [];
+  /** Ranges freed lately (double frees, probes of unmapped pages). */
+  readonly recentlyFreed: { page: number; pages: number }[] = [];
+  /** Pages touched lately (preferred probe targets). */
+  readonly hot: number[] = [];
+  /** Zones of each space where most placements land, so regions meet and share tables. */
+  readonly zones: Record<SpaceName, number[]>;
+  readonly stats = { ops: 0, calls: 0, ok: 0, errors: 0, injected: 0, injectedFailures: 0 };
+
+  constructor(
+    readonly layout: ModelLayout,
+    readonly host: GeneratorHost,
+    readonly limits: GeneratorLimits,
+  ) {
+    this.model = new RegionModel(layout);
+    const i386 = layout.addressBits === 32;
+    const kernelMapped = layout.baseline.filter((b) => b.start >= layout.kernel.start).map((b) => b.start);
+    const topMapped = kernelMapped.length > 0 ? Math.min(...kernelMapped) : layout.kernel.end;
+    this.zones = i386
+      ? { user: [0x400, 0x10000, 0x80000], kernel: [0xd0000, 0xe0000, 0xf0000] }
+      : {
+          user: [0x400, 0x40000, layout.user.end - 0x100000],
+          kernel: [layout.kernelSearchBase, layout.kernel.start, topMapped - 0x100000],
+        };
+  }
+
+  get large(): number {
+    return this.layout.mode === 'two-level' ? 1024 : 512;
+  }
+
+  // ---- bookkeeping -----------------------------------------------------------------------------
+
+  holdsFrames(first: number, count: number): boolean {
+    return this.held.some((h) => first >= h.first && first + count <= h.first + h.count);
+  }
+
+  heldCount(): number {
+    return this.held.reduce((n, h) => n + h.count, 0);
+  }
+
+  private takeFrames(count: number, align: number): HeldRun | null {
+    if (this.heldCount() + count > this.limits.heldFrames) return null;
+    const first = this.host.takeFrames(count, align);
+    this.host.note(`test takes ${count} frames (align ${align}) -> ${first < 0 ? first : `frame 0x${first.toString(16)}`}`);
+    if (first < 0) return null;
+    const run = { first, count };
+    this.held.push(run);
+    return run;
+  }
+
+  /** Held runs that no model extent maps. */
+  private unreferencedRuns(): HeldRun[] {
+    return this.held.filter((h) => !this.model.extents.some((e) => e.fixed && e.frames !== null && e.frames[0]! < h.first + h.count && e.frames[0]! + e.pages > h.first));
+  }
+
+  private touch(page: number, pages: number): void {
+    this.hot.push(page, page + pages - 1, page + Math.floor(pages / 2));
+    while (this.hot.length > 12) this.hot.shift();
+  }
+
+  private freed(page: number, pages: number): void {
+    this.model.applyFree(page, pages);
+    this.recentlyFreed.push({ page, pages });
+    if (this.recentlyFreed.length > 8) this.recentlyFreed.shift();
+    this.touch(page, pages);
+  }
+
+  /** Makes a call and applies what the model expected if the result says it happened. */
+  private issue(c: RegionCall): void {
+    let expected = expectCall(this.model, c);
+    // the host cannot compare a mapped page's frame it has not observed: it learns it first
+    const inject = 'inject' in c ? c.inject : 0;
+    if (inject > 0) this.stats.injected++;
+    this.stats.calls++;
+    const { result, hi } = this.host.call(c, expected);
+    if (c.fn === 'mapLinearToPhysical') expected = expectCall(this.model, c); // (frames may have been learned)
+    const ok = E.isErrorCode(result) === 0 && !(expected.fn === 'isFree' && result !== expected.expectation);
+    if (!ok) {
+      if (result === E.ERR_OUT_OF_MEMORY && inject > 0) this.stats.injectedFailures++;
+      else this.stats.errors++;
+      return;
+    }
+    this.stats.ok++;
+    if (expected.fn === 'alloc' && 'ok' in expected.expectation) {
+      const plan = expected.expectation.plan;
+      if (toPair(pageToAddress(plan.page))[0] !== result || toPair(pageToAddress(plan.page))[1] !== hi) return; // not what the model said
+      const extent = this.model.applyAlloc(plan);
+      this.touch(extent.start, extent.pages);
+    } else if (expected.fn === 'free' && 'ok' in expected.expectation) {
+      this.freed(expected.expectation.page, expected.expectation.pages);
+    } else if (expected.fn === 'resize' && 'ok' in expected.expectation) {
+      const e = expected.expectation;
+      if (e.kind === 'shrink') this.freed(e.tail, e.tailPages);
+      else if (e.kind === 'grow') {
+        const extent = this.model.applyAlloc(e.plan);
+        this.touch(extent.start, extent.pages);
+      }
+    }
+  }
+
+  // ---- choices ---------------------------------------------------------------------------------
+
+  /** A size in pages: mostly small, often large-page multiples; reserve-only ones may be huge. */
+  private pagesFor(r: Choices, commit: boolean): number {
+    const x = r.int(100);
+    if (x < 30) return 1;
+    if (x < 55) return r.range(2, 16);
+    if (x < 68) return r.range(17, 511);
+    if (x < 78) return 512;
+    if (x < 84) return 1024;
+    if (x < 92) return 512 * r.range(1, 3) + r.range(0, 3);
+    if (x < 96 || commit) return r.pick([1536, 2048, 1023, 513]);
+    return r.pick([0x4000, 0x10000, 0x40000, 0x3ffff]); // reserve-only: 64 MiB .. 1 GiB
+  }
+
+  private spaceFor(r: Choices): SpaceName {
+    return r.chance(0.7) ? 'user' : 'kernel';
+  }
+
+  /** An exact place for `pages` pages: free spots, next to regions, overlaps, the end, fresh parts. */
+  private placeFor(r: Choices, space: SpaceName, pages: number): number {
+    const bounds = this.model.spaceBounds(space);
+    const inSpace = this.model.extents.filter((e) => e.start >= bounds.start && e.start < bounds.end);
+    const align = r.pick([1, 1, 512, 1024]);
+    const x = r.int(100);
+    if (x < 30) {
+      const zone = r.pick(this.zones[space]);
+      const free = this.model.freeRanges(space).filter((f) => f.end > zone && f.end - Math.max(f.start, zone) >= pages);
+      const f = free[r.int(Math.min(3, free.length))];
+      if (f !== undefined) {
+        const start = Math.ceil(Math.max(f.start, zone) / align) * align;
+        return start + pages <= f.end ? start : Math.max(f.start, zone);
+      }
+    }
+    if (x < 50 && inSpace.length > 0) {
+      const e = r.pick(inSpace);
+      return r.chance(0.8) ? e.start + e.pages : Math.max(bounds.start, e.start - pages);
+    }
+    if (x < 62 && inSpace.length > 0) {
+      const e = r.pick(inSpace);
+      return Math.max(bounds.start, e.start + r.range(-pages, e.pages)); // most likely overlapping
+    }
+    if (x < 64 && !(this.limits.avoid.has('resize-wrap') && space === 'kernel')) return bounds.end - pages; // the very end of the space
+    if (x < 80) {
+      // a fresh part of the space: new tables all the way down
+      const page = r.range(bounds.start, bounds.end - pages - 1);
+      const aligned = Math.floor(page / align) * align;
+      return aligned >= bounds.start ? aligned : bounds.start;
+    }
+    const zone = r.pick(this.zones[space]);
+    return Math.floor((zone + r.int(0x8000)) / align) * align;
+  }
+
+  /** Flags for a call in a space (valid unless the caller breaks them). */
+  private flagsFor(r: Choices, space: SpaceName): number {
+    let flags = 0;
+    if (r.chance(0.8)) flags |= REGION_COMMIT;
+    if (r.chance(0.7)) flags |= REGION_READWRITE;
+    if (r.chance(0.4)) flags |= REGION_NO_EXECUTE;
+    if (r.chance(0.08)) flags |= REGION_SMALL_PAGES;
+    if (r.chance(0.04)) flags |= REGION_UC;
+    if (r.chance(0.03)) flags |= REGION_WC;
+    if (space === 'user') flags |= REGION_USER;
+    return flags;
+  }
+
+  /** A FIXED target for `pages` pages: frames the test holds (taken now if needed), or 0n. */
+  private fixedTarget(r: Choices, pages: number): bigint {
+    const fits = this.held.filter((h) => h.count >= pages);
+    if (fits.length > 0 && r.chance(0.6)) {
+      const h = r.pick(fits);
+      const offset = r.chance(0.5) ? 0 : r.int(h.count - pages + 1);
+      return pageToAddress(h.first + offset);
+    }
+    const run = this.takeFrames(pages + (r.chance(0.5) ? r.int(pages + 1) : 0), pages >= this.large ? this.large : r.pick([1, 1, 8]));
+    return run === null ? 0n : pageToAddress(run.first);
+  }
+
+  /** k for frameInjectFailure before a changing call (0: none); dropped where nothing is allocated. */
+  private injectFor(r: Choices): number {
+    if (!r.chance(0.06)) return 0;
+    return r.chance(0.7) ? r.range(1, 3) : r.range(4, 12);
+  }
+
+  /** A FIXED success must use frames the test holds: corrupted calls that would not are not made. */
+  private fixedOk(c: RegionCall): boolean {
+    const e = expectCall(this.model, c);
+    const plan = e.fn === 'alloc' && 'ok' in e.expectation ? e.expectation.plan : e.fn === 'resize' && 'ok' in e.expectation && e.expectation.kind === 'grow' ? e.expectation.plan : null;
+    return plan === null || !plan.fixed || this.holdsFrames(plan.targetFrame, plan.pages);
+  }
+
+  /** Keeps `inject` only where the model says frames may be taken. */
+  private injected(c: RegionCall): RegionCall {
+    if (!('inject' in c) || c.inject === 0) return c;
+    const e = expectCall(this.model, c);
+    let takes = false;
+    if (e.fn === 'alloc') takes = 'ok' in e.expectation && e.expectation.plan.committed;
+    else if (e.fn === 'free') takes = 'ok' in e.expectation;
+    else if (e.fn === 'resize') takes = 'ok' in e.expectation && (e.expectation.kind === 'shrink' || (e.expectation.kind === 'grow' && e.expectation.plan.committed));
+    return takes ? c : { ...c, inject: 0 };
+  }
+
+  private make(call: RegionCall): void {
+    // the API sees 64-bit values: a choice past 2^64 (the page after the top region) arrives wrapped
+    const c = Object.fromEntries(Object.entries(call).map(([key, v]) => [key, typeof v === 'bigint' ? BigInt.asUintN(64, v) : v])) as RegionCall;
+    if (!this.fixedOk(c)) {
+      this.host.note('(skipped: a FIXED call with frames the test does not hold)');
+      return;
+    }
+    this.issue(this.injected(c));
+  }
+
+  // ---- the operations --------------------------------------------------------------------------
+
+  private opAlloc(r: Choices, space: SpaceName): void {
+    const inject = this.injectFor(r);
+    let flags = this.flagsFor(r, space);
+    if (this.model.mappedPages().own > this.limits.ownPages || this.model.extents.length > this.limits.extents) flags &= ~REGION_COMMIT;
+    const pages = this.pagesFor(r, (flags & REGION_COMMIT) !== 0);
+    let target = 0n;
+    if ((flags & REGION_COMMIT) !== 0 && r.chance(0.15)) {
+      target = this.fixedTarget(r, pages);
+      if (target !== 0n) flags |= REGION_FIXED;
+    }
+    const bounds = this.model.spaceBounds(space);
+    let base: bigint;
+    let kernelApi = false;
+    const how = r.int(100);
+    if (space === 'kernel' && how < 25) {
+      kernelApi = true;
+      base = 0n;
+    } else if (how < 55) {
+      base = pageToAddress(this.placeFor(r, space, pages));
+    } else if (how < 75) {
+      base = 0n;
+    } else {
+      flags |= REGION_AT_OR_OVER;
+      const from = r.chance(0.5) ? r.pick(this.zones[space]) + r.int(0x4000) : this.placeFor(r, space, 1);
+      base = pageToAddress(Math.min(from, bounds.end - 1));
+    }
+    let size = pageToAddress(pages);
+    // invalid calls
+    if (r.chance(0.1)) {
+      switch (r.int(15)) {
+        case 0:
+          size = 0n;
+          break;
+        case 1:
+          size += BigInt(1 + r.int(4095));
+          break;
+        case 2:
+          base = base === 0n ? 0x1234n : base + BigInt(8 * (1 + r.int(500)));
+          break;
+        case 3:
+          flags ^= REGION_USER;
+          break;
+        case 4:
+          base = this.layout.addressBits === 32 ? 1n << 32n : 1n << BigInt(this.layout.addressBits - 1);
+          break;
+        case 5:
+          base = (this.layout.addressBits === 32 ? 1n << 32n : 1n << 64n) - PAGE_BYTES;
+          size = PAGE_BYTES * BigInt(2 + r.int(3));
+          flags &= ~REGION_USER;
+          break;
+        case 6:
+          flags |= 1 << (11 + r.int(20));
+          break;
+        case 7:
+          target = PAGE_BYTES * BigInt(0x500 + r.int(100));
+          flags &= ~REGION_FIXED;
+          break;
+        case 8:
+          target = 0n;
+          flags |= REGION_FIXED;
+          break;
+        case 9:
+          target = (target === 0n ? 0x500000n : target) + 0x800n;
+          flags |= REGION_FIXED | REGION_COMMIT;
+          break;
+        case 10:
+          target = target === 0n ? 0x500000n : target;
+          flags = (flags | REGION_FIXED) & ~REGION_COMMIT;
+          break;
+        case 11:
+          size = 1n << BigInt(43 + r.int(3));
+          break;
+        case 12:
+          base = pageToAddress(this.layout.user.end - 1);
+          size = PAGE_BYTES * 2n;
+          flags = (flags | REGION_USER) & ~REGION_AT_OR_OVER;
+          break;
+        case 13:
+          base = PAGE_BYTES * BigInt(1 + r.int(0x3ff));
+          break;
+        default:
+          target = 1n << 52n;
+          flags |= REGION_FIXED | REGION_COMMIT;
+          break;
+      }
+    }
+    this.make(kernelApi ? { fn: 'allocKernelRegion', target, size, flags, inject } : { fn: 'allocRegion', base, target, size, flags, inject });
+  }
+
+  private opFree(r: Choices): void {
+    const inject = this.injectFor(r);
+    const extents = this.model.extents;
+    const free = (base: number | bigint, size: bigint): void =>
+      this.make({ fn: 'freeRegion', base: typeof base === 'bigint' ? base : pageToAddress(base), size, inject });
+    const x = r.int(100);
+    if (extents.length === 0 || x >= 88) {
+      // invalid frees
+      const bad = r.int(6);
+      const recent = this.recentlyFreed[r.int(Math.max(1, this.recentlyFreed.length))];
+      if (bad === 0 && recent !== undefined) return free(recent.page, pageToAddress(recent.pages)); // double free
+      if (bad === 1 && extents.length > 0) {
+        const e = r.pick(extents);
+        return free(e.start, pageToAddress(e.pages + 1 + r.int(4))); // runs into free space (or the next region)
+      }
+      if (bad === 2 && extents.length > 0) return free(pageToAddress(r.pick(extents).start) + 0x10n, PAGE_BYTES);
+      if (bad === 3 && extents.length > 0) return free(r.pick(extents).start, 0n);
+      if (bad === 4 && extents.length > 0) return free(r.pick(extents).start, PAGE_BYTES + 0x200n);
+      if (bad === 5) return free(this.layout.addressBits === 32 ? 1n << 32n : 1n << 47n, PAGE_BYTES);
+      return free(this.model.freeRanges(this.spaceFor(r))[0]!.start, PAGE_BYTES);
+    }
+    const e = r.pick(extents);
+    if (x < 45 || e.pages === 1) return free(e.start, pageToAddress(e.pages));
+    if (x < 60) return free(e.start, pageToAddress(r.range(1, e.pages - 1))); // head
+    if (x < 72) {
+      const cut = r.range(1, e.pages - 1);
+      return free(e.start + cut, pageToAddress(e.pages - cut)); // tail
+    }
+    if (x < 80 && e.pages > 2) {
+      const from = r.range(1, e.pages - 2);
+      return free(e.start + from, pageToAddress(r.range(1, e.pages - 1 - from))); // middle
+    }
+    // a span over adjacent regions, from inside this one to inside the last one
+    let end = e.start + e.pages;
+    let next = this.model.extentAt(end);
+    while (next !== null && r.chance(0.7)) {
+      end = next.extent.start + next.extent.pages;
+      next = this.model.extentAt(end);
+    }
+    const from = e.start + r.int(e.pages);
+    const to = end - (end - from > 1 ? r.int(Math.min(4, end - from - 1)) : 0);
+    return free(from, pageToAddress(to - from));
+  }
+
+  private opResize(r: Choices): void {
+    const inject = this.injectFor(r);
+    const extents = this.model.extents;
+    if (extents.length === 0 || r.chance(0.08)) {
+      // a region that is not there
+      const space = this.spaceFor(r);
+      const f = this.model.freeRanges(space).find((g) => g.end - g.start > 4) ?? this.model.freeRanges(space)[0]!;
+      const flags = this.flagsFor(r, space) & ~REGION_FIXED;
+      return this.make({ fn: 'resizeRegion', base: pageToAddress(f.start), target: 0n, size: PAGE_BYTES, newSize: PAGE_BYTES * 2n, flags, inject });
+    }
+    const e = r.pick(extents);
+    let pages = e.pages;
+    if (r.chance(0.2)) {
+      // several adjacent regions at once
+      let next = this.model.extentAt(e.start + pages);
+      while (next !== null && r.chance(0.6)) {
+        pages += next.extent.pages;
+        next = this.model.extentAt(e.start + pages);
+      }
+    }
+    const base = pageToAddress(e.start);
+    const space: SpaceName = e.start >= this.layout.kernel.start ? 'kernel' : 'user';
+    let flags = r.chance(0.7) ? e.flags & ~REGION_AT_OR_OVER : this.flagsFor(r, space);
+    if (this.model.mappedPages().own > this.limits.ownPages) flags &= ~REGION_COMMIT;
+    const grow = r.chance(0.55);
+    let newPages = grow ? pages + this.pagesFor(r, (flags & REGION_COMMIT) !== 0) : r.range(1, Math.max(1, pages - 1));
+    if (this.limits.avoid.has('resize-wrap') && e.start + newPages > this.layout.kernel.end) newPages = Math.max(1, pages - 1);
+    let target = 0n;
+    if (grow && (flags & REGION_FIXED) !== 0) {
+      // the target grows with the region: the test must hold the frames after it
+      const first = e.fixed && e.frames !== null ? e.frames[0]! : -1;
+      if (first >= 0 && pages === e.pages && this.holdsFrames(first + pages, newPages - pages)) target = pageToAddress(first);
+      else {
+        const h = this.held.find((run) => run.count >= newPages);
+        if (h !== undefined && r.chance(0.5)) target = pageToAddress(h.first);
+        else flags &= ~REGION_FIXED;
+      }
+    } else flags &= ~REGION_FIXED;
+    let newSize = pageToAddress(newPages);
+    if (r.chance(0.1)) {
+      const bad = r.int(6);
+      if (bad === 0) flags |= REGION_AT_OR_OVER;
+      else if (bad === 1) newSize = 0n;
+      else if (bad === 2) flags ^= REGION_USER;
+      else if (bad === 3) newSize = pageToAddress(pages);
+      else if (bad === 4) pages += 1 + r.int(3); // claims more than is there (or runs into the next region)
+      else newSize += BigInt(1 + r.int(4095));
+    }
+    return this.make({ fn: 'resizeRegion', base, target, size: pageToAddress(pages), newSize, flags, inject });
+  }
+
+  private opTranslate(r: Choices): void {
+    const x = r.int(100);
+    let address: bigint;
+    const committed = this.model.extents.filter((e) => e.committed);
+    const reserved = this.model.extents.filter((e) => !e.committed);
+    if (x < 55 && committed.length > 0) {
+      const e = r.pick(committed);
+      address = pageToAddress(e.start + r.int(e.pages)) + BigInt(r.int(4096));
+    } else if (x < 65 && reserved.length > 0) {
+      const e = r.pick(reserved);
+      address = pageToAddress(e.start + r.int(e.pages)) + BigInt(r.int(4096));
+    } else if (x < 72 && this.layout.baseline.length > 0) {
+      const b = r.pick(this.layout.baseline);
+      address = pageToAddress(b.start + r.int(b.end - b.start)) + BigInt(r.int(4096));
+    } else if (x < 78) {
+      address = this.layout.addressBits === 32 ? (1n << 32n) + BigInt(r.int(4096)) : (1n << BigInt(this.layout.addressBits - 1)) + BigInt(r.int(1 << 30));
+    } else if (x < 86 && this.recentlyFreed.length > 0) {
+      const f = r.pick(this.recentlyFreed);
+      address = pageToAddress(f.page + r.int(f.pages)) + BigInt(r.int(4096));
+    } else if (x < 90) {
+      address = BigInt(r.int(0x400000));
+    } else {
+      const space = this.spaceFor(r);
+      address = pageToAddress(r.pick(this.zones[space]) + r.int(0x8000)) + BigInt(r.int(4096));
+    }
+    this.make({ fn: 'mapLinearToPhysical', address });
+  }
+
+  private opIsFree(r: Choices): void {
+    const x = r.int(100);
+    let base: bigint;
+    let size: bigint;
+    const space = this.spaceFor(r);
+    const extents = this.model.extents;
+    if (x < 30 && extents.length > 0) {
+      const e = r.pick(extents);
+      base = pageToAddress(e.start + r.int(e.pages));
+      size = pageToAddress(1 + r.int(e.pages));
+    } else if (x < 50 && extents.length > 0) {
+      const e = r.pick(extents);
+      base = pageToAddress(Math.max(this.model.spaceBounds(space).start, e.start - r.range(1, 8)));
+      size = pageToAddress(r.range(1, 16));
+    } else if (x < 75) {
+      const free = this.model.freeRanges(space);
+      const f = free[r.int(Math.min(free.length, 4))]!;
+      base = pageToAddress(f.start);
+      size = pageToAddress(Math.max(1, Math.min(f.end - f.start + (r.chance(0.3) ? 1 : 0), r.range(1, 2048))));
+    } else if (x < 85 && this.layout.setupTaken.length > 0) {
+      const t = r.pick(this.layout.setupTaken);
+      base = pageToAddress(t.start - r.int(4));
+      size = pageToAddress(r.range(1, 8));
+    } else {
+      const bad = r.int(6);
+      base = pageToAddress(r.pick(this.zones[space]));
+      size = PAGE_BYTES;
+      if (bad === 0) size = 0n;
+      else if (bad === 1) size = 0x1800n;
+      else if (bad === 2) base += 0x40n;
+      else if (bad === 3) base = this.layout.addressBits === 32 ? 1n << 32n : 1n << BigInt(this.layout.addressBits - 1);
+      else if (bad === 4) {
+        base = pageToAddress(this.layout.user.end - 1);
+        size = PAGE_BYTES * 2n;
+      } else base = PAGE_BYTES * BigInt(r.int(0x400));
+    }
+    this.make({ fn: 'isRegionFree', base, size });
+  }
+
+  private opFindFree(r: Choices): void {
+    const x = r.int(100);
+    const space = this.spaceFor(r);
+    let start: bigint;
+    let size = pageToAddress(this.pagesFor(r, false));
+    if (x < 35) start = pageToAddress(r.pick(this.zones[space]) + r.int(0x2000));
+    else if (x < 60 && this.model.extents.length > 0) start = pageToAddress(r.pick(this.model.extents).start);
+    else if (x < 66 && this.model.extents.length > 0) start = pageToAddress(r.pick(this.model.extents).start) + BigInt(1 + r.int(4095)); // unaligned
+    else if (x < 72 && !this.limits.avoid.has('find-unaligned')) {
+      const free = this.model.freeRanges(space);
+      const f = free[r.int(Math.min(free.length, 3))]!;
+      start = pageToAddress(f.start + r.int(Math.min(64, f.end - f.start))) + BigInt(1 + r.int(4095)); // unaligned, in a free page
+    } else if (x < 80) {
+      const b = this.model.spaceBounds(space);
+      start = pageToAddress(b.end - r.range(1, 64));
+    } else if (x < 88) {
+      const b = this.model.spaceBounds(space);
+      start = pageToAddress(b.start);
+      size = pageToAddress(Math.min(2 ** 31 - 1, b.end - b.start - r.int(3))); // the whole space, or about
+    } else {
+      const bad = r.int(4);
+      start = pageToAddress(r.pick(this.zones[space]));
+      if (bad === 0) size = 0n;
+      else if (bad === 1) size = 0x1001n;
+      else if (bad === 2) start = this.layout.addressBits === 32 ? 1n << 32n : 1n << BigInt(this.layout.addressBits - 1);
+      else start = BigInt(r.int(0x400000));
+    }
+    this.make({ fn: 'findFreeRegion', start, size });
+  }
+
+  private opFrames(r: Choices): void {
+    if (r.chance(0.5)) {
+      this.takeFrames(r.chance(0.3) ? this.large : r.range(1, 64), r.chance(0.3) ? this.large : 1);
+      return;
+    }
+    const free = this.unreferencedRuns();
+    if (free.length === 0) return;
+    const h = r.pick(free);
+    const result = this.host.freeFrames(h.first, h.count);
+    this.host.note(`test gives back frame 0x${h.first.toString(16)}+${h.count} -> ${result}`);
+    if (result === E.ERR_NONE) this.held.splice(this.held.indexOf(h), 1);
+  }
+
+  /** The process exits (its whole user space goes, FIXED frames excepted) and a fresh one starts. */
+  private opNewProcess(): void {
+    if (!this.host.newProcess()) return;
+    this.model.dropSpace('user');
+    const user = (page: number): boolean => page < this.layout.user.end;
+    for (let k = this.recentlyFreed.length - 1; k >= 0; k--) if (user(this.recentlyFreed[k]!.page)) this.recentlyFreed.splice(k, 1);
+    for (let k = this.hot.length - 1; k >= 0; k--) if (user(this.hot[k]!)) this.hot.splice(k, 1);
+  }
+
+  /** Runs one abstract op. */
+  apply(op: RegionOp): void {
+    const r = new Choices(op);
+    const k = op.k % 1000;
+    this.stats.ops++;
+    if (k < 260) this.opAlloc(r, 'user');
+    else if (k < 360) this.opAlloc(r, 'kernel');
+    else if (k < 540) this.opFree(r);
+    else if (k < 690) this.opResize(r);
+    else if (k < 770) this.opTranslate(r);
+    else if (k < 840) this.opIsFree(r);
+    else if (k < 910) this.opFindFree(r);
+    else if (k < 965) this.opFrames(r);
+    else if (k < 970) this.opNewProcess();
+    else this.host.switchRoot();
+  }
+}

@@ -1,0 +1,990 @@
+/*
+ * The region API against a plain reference model (test/host/regions-model.ts), by random sequences
+ * of calls (fast-check), in every paging mode: i386 two-level and PAE, x86-64 4- and 5-level.
+ *
+ * Operations (one abstract op {k, a, b, c} each; `k` picks the call, a/b/c every choice in it,
+ * interpreted against the model's current state so that most calls aim at real regions):
+ *   allocRegion       user and kernel; exact base (free gaps, next to regions, fresh parts of the
+ *                     space so tables must be made, overlapping), search from 0 and AT_OR_OVER;
+ *                     COMMIT or reserve-only; READWRITE or not; NO_EXECUTE; SMALL_PAGES; UC; WC;
+ *                     FIXED targets with frames the test took from the bitmap first (and mapped
+ *                     twice on purpose); 1 page to 8 MiB (reserve-only up to 1 GiB), 2/4 MiB-aligned
+ *                     ones so large pages happen; and invalid calls (zero, unaligned, wrong USER
+ *                     flag, non-canonical, wrap-around, unknown flags, Target without owner...);
+ *   allocKernelRegion;
+ *   resizeRegion      grow (same or other flags, FIXED targets growing with the region) and shrink
+ *                     (cutting large pages), over one region or several adjacent ones; invalid ones;
+ *   freeRegion        whole regions, heads, tails, middles, spans of adjacent regions; double frees,
+ *                     partly free ranges, unaligned, zero size, non-canonical;
+ *   mapLinearToPhysical, isRegionFree, findFreeRegion (valid and invalid arguments);
+ *   context switches (CR3 to the kernel's or the user's root), process exit and start (the user
+ *   root released with addressSpaceRelease, its space destroyed, a new one made and selected),
+ *   frames taken / given back by the test, and allocation-failure injection (frameInjectFailure(k) before a changing call: the call
+ *   either succeeds as the model says or fails with ERR_OUT_OF_MEMORY and changes nothing).
+ *
+ * What is checked, and how often. Every run starts from a fresh machine (setUpRegions*, 128 MiB,
+ * the user root in CR3) and checks the set-up itself, then after each operation:
+ *
+ *   EVERY step of EVERY run (light checks):
+ *   - the result (and pairHi where it carries an address's high half) is what the model says;
+ *   - frame equation: frameFreeCount() + the model's fresh mapped pages + the frames the test holds
+ *     + the tables of both roots (counted by reading the interior tables in physical memory) =
+ *     frameTotalCount() - no frame leaked, none counted twice;
+ *   - the MMU on 2-3 pages (a recently touched one, a mapped one, a recently freed one):
+ *     machine.translate() for read, write and fetch from ring 0 and ring 3 agrees with the model
+ *     (allowed exactly as the rights asked, present or not, the frame), and one probe through the
+ *     TLB agrees too (it also fills the TLB, so later frees have something to invalidate);
+ *   - machine.staleTlbEntries() is empty: no stale translation in the active root.
+ *
+ *   DEEP checks: every step of the full-check runs (FULL_CHECK_PERCENT of the runs, drawn
+ *   uniformly), every DEEP_EVERY-th step of the other runs, the set-up and the last step:
+ *   - the test's walker over both roots (physical memory, the real entry formats) against the
+ *     model page by page: every mapped page maps its frame (FIXED: the target's; fresh: the frame
+ *     first seen, which must never change, e.g. across splits) with exactly the rights asked -
+ *     write, user, NX (not in two-level) - so no page has a wider right than requested; PCD/PWT
+ *     exactly for UC/WC; no large leaf in a SMALL_PAGES region; no page mapped that the model does
+ *     not map; the set-up's mappings unchanged; kernel space identical from both roots; nothing in
+ *     user space in the kernel's root;
+ *   - frames, from the bitmap's own storage word by word: every allocated frame is exactly one of
+ *     a table (either root), a frame of a mapped non-FIXED page, a frame the test holds; FIXED
+ *     pages map only frames the test holds; no free or reserved frame is used; frameFreeCount()
+ *     equals the free bits;
+ *   - every table's frame counter equals its present entries (+ TABLE_PINNED for the pinned kernel
+ *     tables); no table but roots and pinned tables is empty (emptied tables are released).
+ *   In addition, at those steps:
+ *   - the free-space index of both spaces lists exactly the model's free ranges and passes
+ *     virtualSpaceCheck - every FULL_INDEX_EVERY-th step of full-check runs, every deep check of
+ *     the others;
+ *   - machine.listMappings() of the active root (the MMU's own enumeration, through PAE's PDPTE
+ *     registers) equals the walker's view, and the set-up's own page tables (not read by the
+ *     walker every step) are unchanged word for word - every FULL_LIST_EVERY-th step of full-check
+ *     runs, and at the set-up and the end of every run (listMappings costs 6-17 ms in three modes).
+ *
+ *   Calls made with an injected failure: everything above that a failed call could change (tables
+ *   and their counters, both roots' leaves, the bitmap, the free count, both indexes) is digested
+ *   before the call, and if the call fails, it must be ERR_OUT_OF_MEMORY and the digest unchanged.
+ *
+ * Counts: OPS_PER_MODE operations per mode (10^5 by default; TSMM_REGIONS_OPS overrides), in runs
+ * of STEPS operations on average (lengths 1 .. 2 * STEPS - 1). Times on the development machine
+ * (one core per test file): two-level ~43 s, PAE ~25 s, 4-level ~45 s, 5-level ~48 s per 10^5.
+ * The base seed is random per run of the suite (printed; TSMM_REGIONS_SEED fixes it); the
+ * REGRESSION_SEEDS (test/fixtures/regions-seeds.ts) run first, in their own test, then the
+ * FIXED_SEEDS, then the random ones. A failure names the mode, the seed, fast-check's path and the
+ * shrunk operations (shrinking stops after SHRINK_SECONDS; TSMM_REGIONS_NO_SHRINK=1 skips it), ready to paste into the
+ * fixtures. TSMM_REGIONS_FULL sets the share of full-check runs; TSMM_REGIONS_IGNORE looks past
+ * known bugs while hunting for others (see IGNORED; never in `make test`).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { setUpRegionsI386, setUpRegionsX86_64, type RegionSetup } from '../support/paging-setup.ts';
+import {
+  allocKernelRegion,
+  allocRegion,
+  findFreeRegion,
+  freeRegion,
+  isRegionFree,
+  mapLinearToPhysical,
+  regionsUseUserSpace,
+  resizeRegion,
+} from '../../src/region/regions.ts';
+import { frameAllocContiguous, frameFreeCount, frameFreeRange, frameInjectFailure, frameTotalCount } from '../../src/memory/frame-bitmap.ts';
+import { REGION_COMMIT, REGION_READWRITE, REGION_SMALL_PAGES, REGION_UC, REGION_WC } from '../../src/region/region-flags.ts';
+import { frameCounterGet } from '../../src/memory/frame-counters.ts';
+import { virtualSpaceCheck } from '../../src/region/virtual-space-check.ts';
+import {
+  virtualSpaceCreate,
+  virtualSpaceDestroy,
+  virtualSpaceFirstRange,
+  virtualSpaceNextRange,
+  virtualSpaceRangeEnd,
+} from '../../src/region/virtual-space.ts';
+import { addressSpaceCreate, addressSpaceRelease } from '../../src/paging/address-spaces.ts';
+import { pairHi } from '../../src/int64/pair.ts';
+import { TABLE_PINNED } from '../../src/paging/walker.ts';
+import * as E from '../../src/errors.ts';
+import { errorName } from '../support/errors.ts';
+import { FIXED_SEEDS, REGRESSION_SEEDS } from '../fixtures/regions-seeds.ts';
+import {
+  MODES,
+  PAGE_BYTES,
+  RegionOpGenerator,
+  TOP_PAGE,
+  addressToPage,
+  callArgs,
+  countTables,
+  describeCall,
+  expectCall,
+  expectedResult,
+  hexAddress,
+  hexPage,
+  layoutFor,
+  mergeRuns,
+  pageToAddress,
+  readBitmap,
+  toAddress,
+  toPair,
+  walkTables,
+  type CallExpectation,
+  type GeneratorHost,
+  type HeldRun,
+  type ModeName,
+  type ModelLayout,
+  type RawLeaf,
+  type RawWalk,
+  type RegionCall,
+  type RegionModel,
+  type RegionOp,
+} from './regions-model.ts';
+
+const API: Record<RegionCall['fn'], (...args: number[]) => number> = {
+  allocRegion,
+  allocKernelRegion,
+  freeRegion,
+  resizeRegion,
+  mapLinearToPhysical,
+  isRegionFree,
+  findFreeRegion,
+};
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+// ---- knobs -----------------------------------------------------------------------------------
+
+const RAM_BYTES = 128 * 1024 * 1024;
+/** Mean operations per run (lengths are drawn from 1 .. 2 * STEPS - 1). */
+const STEPS = 1000;
+// `make test` runs 5,000 per mode from a fixed base seed for now (deterministic landing, and each
+// synchronous run short enough for vitest's worker heartbeat); set
+// TSMM_REGIONS_OPS=100000 and TSMM_REGIONS_SEED=random for the full randomised run.
+const OPS_PER_MODE = Number(process.env.TSMM_REGIONS_OPS ?? 5_000);
+/** Share of runs (percent) that run the full checks after every step. */
+const FULL_CHECK_PERCENT = Number(process.env.TSMM_REGIONS_FULL ?? 10);
+/** In a full-check run, listMappings() every this many steps (and at the end of every run). */
+const FULL_LIST_EVERY = 25;
+/** In a full-check run, the free-space index is compared with the model every this many steps. */
+const FULL_INDEX_EVERY = 5;
+/** In the other runs: the deep and full checks every this many steps (listMappings at the end of the run). */
+const DEEP_EVERY = 40;
+/** Budget of the test's own memory use: mapped fresh pages, and frames held for FIXED. */
+const OWN_PAGES_CAP = 9000;
+const HELD_FRAMES_CAP = 4096;
+const EXTENTS_CAP = 60;
+/** Time shrinking a failure may take (TSMM_REGIONS_SHRINK_SECONDS). */
+const SHRINK_SECONDS = Number(process.env.TSMM_REGIONS_SHRINK_SECONDS ?? 120);
+/**
+ * Known bugs to look past while hunting for others (comma-separated tags; never set in `make
+ * test`): kernel-tlb - stale TLB entries of kernel pages while the user root is active (bug 1);
+ * resize-wrap - no regions at the very top of kernel space (bug 2); find-unaligned - no unaligned
+ * findFreeRegion starts in free pages (bug 3).
+ */
+const IGNORED = new Set((process.env.TSMM_REGIONS_IGNORE ?? '').split(',').filter((t) => t !== ''));
+
+// ---- small helpers ---------------------------------------------------------------------------
+
+class CheckFailure extends Error {}
+
+const popcount = (x: number): number => {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) | 0;
+};
+
+const hexFrame = (frame: number): string => `frame 0x${frame.toString(16)}`;
+
+/** What an access of `kind` (0 read, 1 write, 2 fetch) from ring 3 or ring 0 may do (CR0.WP=1, no SMEP/SMAP). */
+const allowed = (rights: { write: boolean; user: boolean; nx: boolean }, kind: number, user: boolean): boolean => {
+  if (user && !rights.user) return false;
+  if (kind === 1) return rights.write;
+  if (kind === 2) return !rights.nx;
+  return true;
+};
+
+
+interface SetupBaseline {
+  /** Tables of the set-up not read every step (the low-memory map's page tables). */
+  skip: Set<number>;
+  skipWords: Map<number, Int32Array>;
+  /** The set-up's leaves (in baseline ranges) seen from a user root and from the kernel's root. */
+  baselineLeaves: { user: string; kernel: string };
+  /** listMappings() leaves of a user root at set-up (all in baseline ranges). */
+  listedBaseline: number;
+  /** Tables whose counter holds TABLE_PINNED. */
+  pinned: Set<number>;
+  /** Large leaves of the set-up (in a walk of both roots). */
+  largeLeaves: number;
+}
+
+const leafKey = (l: RawLeaf): string => `${l.page}:${l.frame}:${l.pages}:${l.write ? 'w' : '-'}${l.user ? 'u' : '-'}${l.nx ? 'x' : '-'}`;
+
+// ---- one run ---------------------------------------------------------------------------------
+
+/** A fresh machine, the model, and everything a run of operations needs. */
+class Run implements GeneratorHost {
+  readonly s: RegionSetup;
+  readonly layout: ModelLayout;
+  readonly gen: RegionOpGenerator;
+  readonly frames: number;
+  readonly total: number;
+  readonly base: SetupBaseline;
+  activeRoot: number;
+  step = 0;
+  readonly log: string[] = [];
+  walk!: RawWalk;
+  stats = { largeLeaves: 0, listMappings: 0 };
+
+  get model(): RegionModel {
+    return this.gen.model;
+  }
+  get held(): HeldRun[] {
+    return this.gen.held;
+  }
+  get hot(): number[] {
+    return this.gen.hot;
+  }
+  get recentlyFreed(): { page: number; pages: number }[] {
+    return this.gen.recentlyFreed;
+  }
+
+  constructor(
+    readonly mode: ModeName,
+    readonly full: boolean,
+  ) {
+    this.s =
+      mode === 'two-level' || mode === 'pae'
+        ? setUpRegionsI386(mode, RAM_BYTES)
+        : setUpRegionsX86_64(mode === 'five-level' ? 5 : 4, RAM_BYTES);
+    this.frames = this.s.frames;
+    this.total = frameTotalCount();
+    this.activeRoot = this.s.userRoot;
+    this.s.machine.writeCr3(this.s.userRoot * 4096, 0);
+    this.layout = layoutFor(mode, addressToPage(toAddress(this.s.kernelRegionsLo, this.s.kernelRegionsHi)));
+    this.readSetupLayout();
+    this.gen = new RegionOpGenerator(this.layout, this, { ownPages: OWN_PAGES_CAP, heldFrames: HELD_FRAMES_CAP, extents: EXTENTS_CAP, avoid: IGNORED });
+    this.base = this.recordBaseline();
+  }
+
+  /** The set-up's mappings (baseline) and taken ranges, as the machine and the index show them. */
+  private readSetupLayout(): void {
+    const { machine, userRoot, kernelRoot, userSpace, kernelSpace } = this.s;
+    const walk = walkTables(machine, this.mode, [userRoot, kernelRoot]);
+    const leaves = [...walk.leaves.values()].flat().sort((a, b) => a.page - b.page);
+    const baseline: { start: number; end: number; firstFrame: number }[] = [];
+    for (const l of leaves) {
+      const last = baseline[baseline.length - 1];
+      if (last !== undefined && l.page < last.end) continue; // the same leaf seen from the other root
+      if (last !== undefined && l.page === last.end && l.frame === last.firstFrame + (last.end - last.start)) last.end = l.page + l.pages;
+      else baseline.push({ start: l.page, end: l.page + l.pages, firstFrame: l.frame });
+    }
+    this.layout.baseline = baseline;
+    for (const [space, bounds] of [
+      [userSpace, this.layout.user],
+      [kernelSpace, this.layout.kernel],
+    ] as const) {
+      let at = bounds.start;
+      for (const free of this.indexFreePages(space)) {
+        if (free.start > at) this.layout.setupTaken.push({ start: at, end: free.start });
+        at = free.end;
+      }
+      if (at < bounds.end) this.layout.setupTaken.push({ start: at, end: bounds.end });
+    }
+    this.layout.ioWindows = this.layout.setupTaken.filter((t) => !baseline.some((b) => t.start >= b.start && t.end <= b.end));
+  }
+
+  /** The free ranges of a space's index, as pages (through the manager's own queries). */
+  private indexFreePages(space: number): { start: number; end: number }[] {
+    const out: { start: number; end: number }[] = [];
+    let start = virtualSpaceFirstRange(space);
+    let startHi = pairHi;
+    while (E.isErrorCode(start) === 0) {
+      const end = virtualSpaceRangeEnd(space, start, startHi);
+      const endHi = pairHi;
+      const endAddress = toAddress(end, endHi);
+      out.push({ start: addressToPage(toAddress(start, startHi)), end: endAddress === 0n ? TOP_PAGE : addressToPage(endAddress) });
+      const next = virtualSpaceNextRange(space, start, startHi);
+      startHi = pairHi;
+      start = next;
+      if (out.length > 10000) throw new Error('free-space index: endless range list');
+    }
+    return out;
+  }
+
+  private recordBaseline(): SetupBaseline {
+    const { machine, userRoot, kernelRoot } = this.s;
+    const first = walkTables(machine, this.mode, [userRoot, kernelRoot]);
+    const inBaseline = (page: number, pages: number): boolean => this.layout.baseline.some((r) => page >= r.start && page + pages <= r.end);
+    const skip = new Set<number>();
+    const skipWords = new Map<number, Int32Array>();
+    for (const t of first.tables.values()) {
+      if (t.level === 1 && inBaseline(t.page, t.span)) {
+        skip.add(t.frame);
+        skipWords.set(t.frame, Int32Array.from(machine.memory.frameWords(t.frame) ?? new Int32Array(1024)));
+      }
+    }
+    const walk = walkTables(machine, this.mode, [userRoot, kernelRoot], skip);
+    const baselineOf = (root: number): string =>
+      walk.leaves
+        .get(root)!
+        .filter((l) => inBaseline(l.page, l.pages))
+        .map(leafKey)
+        .join(',');
+    const baselineLeaves = { user: baselineOf(userRoot), kernel: baselineOf(kernelRoot) };
+    const listedBaseline = machine.listMappings().length;
+    const pinned = new Set<number>();
+    for (const t of walk.tables.values()) if (frameCounterGet(t.frame) >= TABLE_PINNED) pinned.add(t.frame);
+    return { skip, skipWords, baselineLeaves, listedBaseline, pinned, largeLeaves: walk.largeLeaves };
+  }
+
+  // ---- reporting -----------------------------------------------------------------------------
+
+  note(text: string): void {
+    this.log.push(`#${this.step} ${text}`);
+    if (this.log.length > 14) this.log.shift();
+  }
+
+  failure(what: string): CheckFailure {
+    return new CheckFailure(
+      `[${this.mode}] step ${this.step}: ${what}\n--- last calls:\n${this.log.join('\n')}\n--- model:\n${this.model.describe()}\n--- held: ${this.held
+        .map((h) => `${hexFrame(h.first)}+${h.count}`)
+        .join(' ')}`,
+    );
+  }
+
+  // ---- the generator's host: every call made and compared with the model ---------------------
+
+  call(c: RegionCall, expected: CallExpectation): { result: number; hi: number } {
+    const inject = 'inject' in c ? c.inject : 0;
+    let exp = expected;
+    if (exp.fn === 'translate' && 'unknown' in exp.expectation) {
+      this.learnFrames(); // a fresh page's frame, not observed yet
+      exp = expectCall(this.model, c);
+    }
+    const before = inject > 0 ? this.snapshot() : null;
+    if (inject > 0) frameInjectFailure(inject);
+    const result = API[c.fn](...callArgs(c));
+    const hi = pairHi;
+    frameInjectFailure(0);
+    const call = describeCall(c);
+    const shown = E.isErrorCode(result) === 1 ? errorName(result) : hexAddress(toAddress(result, c.fn === 'isRegionFree' || c.fn === 'freeRegion' ? 0 : hi));
+    const injected = inject > 0 ? ` [k=${inject} injected]` : '';
+    if (exp.fn === 'resize' && 'ok' in exp.expectation && exp.expectation.kind === 'equal') {
+      // equal sizes: nothing to do; ERR_NONE or the base (not specified)
+      this.note(`${call} -> ${shown} (model: no change)`);
+      const [lo, h] = toPair((c as { base: bigint }).base);
+      if (result !== E.ERR_NONE && !(result === lo && hi === h)) throw this.failure(`${call} with equal sizes returned ${shown}`);
+      return { result, hi };
+    }
+    let want = expectedResult(exp);
+    if (want === null) {
+      // a successful resize returns its base
+      const [lo, h] = toPair((c as { base: bigint }).base);
+      want = { ok: true, lo, hi: h };
+    }
+    if ('error' in want) {
+      this.note(`${call} -> ${shown} (model: ${errorName(want.error)})${injected}`);
+      if (result !== want.error) throw this.failure(`${call} returned ${shown}, the model expects ${errorName(want.error)}`);
+      if (before !== null) this.expectUnchanged(before, call);
+      return { result, hi };
+    }
+    const wantShown = c.fn === 'isRegionFree' ? String(want.lo) : hexAddress(toAddress(want.lo, want.hi));
+    this.note(`${call} -> ${c.fn === 'isRegionFree' ? result : shown} (model: ${wantShown})${injected}`);
+    if (result === E.ERR_OUT_OF_MEMORY) {
+      if (before === null) throw this.failure(`${call}: ERR_OUT_OF_MEMORY without an injected failure`);
+      this.expectUnchanged(before, call); // the injected failure hit: nothing may have changed
+      return { result, hi };
+    }
+    const compareHi = c.fn !== 'isRegionFree' && c.fn !== 'freeRegion';
+    if (result !== want.lo || (compareHi && hi !== want.hi)) throw this.failure(`${call} returned ${c.fn === 'isRegionFree' ? result : shown}, the model expects ${wantShown}`);
+    return { result, hi };
+  }
+
+  takeFrames(count: number, align: number): number {
+    return frameAllocContiguous(count, align);
+  }
+
+  newProcess(): boolean {
+    const { machine, kernelRoot } = this.s;
+    const oldRoot = this.s.userRoot;
+    const oldSpace = this.s.userSpace;
+    if (this.activeRoot === oldRoot) {
+      machine.writeCr3(kernelRoot * 4096, 0); // a root in CR3 cannot be released
+      this.activeRoot = kernelRoot;
+    }
+    const released = addressSpaceRelease(oldRoot);
+    const destroyed = virtualSpaceDestroy(oldSpace);
+    const root = addressSpaceCreate();
+    const [startLo, startHi] = toPair(pageToAddress(this.layout.user.start));
+    const [endLo, endHi] = toPair(pageToAddress(this.layout.user.end));
+    const space = virtualSpaceCreate(startLo, startHi, endLo, endHi);
+    this.note(`process exit: addressSpaceRelease -> ${errorName(released)}, virtualSpaceDestroy -> ${destroyed}; new root ${root}, space ${space}`);
+    if (released !== E.ERR_NONE) throw this.failure(`addressSpaceRelease(user root) returned ${errorName(released)}`);
+    if (destroyed < 1) throw this.failure(`virtualSpaceDestroy(user space) returned ${errorName(destroyed)}`);
+    if (root < 0 || space < 0) throw this.failure(`a new process: addressSpaceCreate ${errorName(root)}, virtualSpaceCreate ${errorName(space)}`);
+    regionsUseUserSpace(root, space);
+    this.s.userRoot = root;
+    this.s.userSpace = space;
+    machine.writeCr3(root * 4096, 0);
+    this.activeRoot = root;
+    return true;
+  }
+
+  freeFrames(first: number, count: number): number {
+    const result = frameFreeRange(first, count);
+    if (result !== E.ERR_NONE) throw this.failure(`frameFreeRange of the test's frames ${hexFrame(first)}+${count}: ${errorName(result)}`);
+    return result;
+  }
+
+  switchRoot(): void {
+    const { machine, userRoot, kernelRoot } = this.s;
+    this.activeRoot = this.activeRoot === userRoot ? kernelRoot : userRoot;
+    machine.writeCr3(this.activeRoot * 4096, 0);
+    this.note(`CR3 <- ${this.activeRoot === userRoot ? 'user' : 'kernel'} root`);
+  }
+
+  // ---- checks --------------------------------------------------------------------------------
+
+  /** Everything a failed call must leave as it was (tables, counters, leaves, bitmap, index), as a digest. */
+  private snapshot(): string {
+    const { machine, userRoot, kernelRoot, userSpace, kernelSpace } = this.s;
+    const walk = walkTables(machine, this.mode, [userRoot, kernelRoot], this.base.skip);
+    const tables = [...walk.tables.values()].map((t) => `${t.frame}/${t.level}/${t.present}/${frameCounterGet(t.frame)}`).sort();
+    const leaves = [...walk.leaves.entries()].map(([root, list]) => {
+      let h = 0x811c9dc5;
+      for (const l of list) {
+        for (const v of [l.page % 2 ** 32, Math.floor(l.page / 2 ** 32), l.frame, l.pages, (l.write ? 1 : 0) | (l.user ? 2 : 0) | (l.nx ? 4 : 0) | (l.foreign ? 8 : 0)]) {
+          h = Math.imul(h ^ (v | 0), 0x01000193);
+        }
+      }
+      return `${root}:${list.length}:${h >>> 0}`;
+    });
+    const bitmap = readBitmap(machine, this.frames);
+    let used = 0x811c9dc5;
+    for (let k = 0; k < bitmap.used.length; k++) used = Math.imul(used ^ bitmap.used[k]!, 0x01000193);
+    return JSON.stringify({
+      tables,
+      leaves,
+      used: used >>> 0,
+      free: frameFreeCount(),
+      user: this.indexRanges(userSpace),
+      kernel: this.indexRanges(kernelSpace),
+    });
+  }
+
+  private expectUnchanged(before: string, call: string): void {
+    const after = this.snapshot();
+    if (after !== before) {
+      const a = JSON.parse(before) as Record<string, unknown>;
+      const b = JSON.parse(after) as Record<string, unknown>;
+      const differs = Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+      throw this.failure(`${call} failed but changed: ${differs.join(', ')}`);
+    }
+  }
+
+  /** The free ranges the index lists for a space (through the manager's own queries). */
+  private indexRanges(space: number): string[] {
+    const out: string[] = [];
+    let start = virtualSpaceFirstRange(space);
+    let startHi = pairHi;
+    while (E.isErrorCode(start) === 0) {
+      const end = virtualSpaceRangeEnd(space, start, startHi);
+      const endHi = pairHi;
+      out.push(`${hexAddress(toAddress(start, startHi))}-${hexAddress(toAddress(end, endHi))}`);
+      const next = virtualSpaceNextRange(space, start, startHi);
+      startHi = pairHi;
+      start = next;
+      if (out.length > 10000) throw this.failure('free-space index: endless range list');
+    }
+    if (start !== E.ERR_NO_FREE_REGION) throw this.failure(`free-space index listing ended with ${errorName(start)}`);
+    return out;
+  }
+
+  /**
+   * After a step: the light checks always (the frame equation from the table count, the MMU on
+   * sampled pages, stale TLB entries); with `deep`, the walk of every table and leaf against the
+   * model and the bitmap frame by frame; with `full`, also the counters, the free-space index and
+   * (with listMappings) the MMU's own enumeration.
+   */
+  check(deep: boolean, full: boolean, listMappings: boolean, index = full): void {
+    const { machine, userRoot, kernelRoot } = this.s;
+    if (deep || full) {
+      const walk = walkTables(machine, this.mode, [userRoot, kernelRoot], this.base.skip);
+      this.walk = walk;
+      if (walk.problems.length > 0) throw this.failure(`page tables: ${walk.problems.join('; ')}`);
+      this.checkLeaves(walk);
+      this.checkFrames(walk);
+    } else {
+      // the frame equation: free + fresh mapped pages + held + tables = total
+      const tables = countTables(machine, this.mode, [userRoot, kernelRoot], this.base.skip);
+      const own = this.model.mappedPages().own;
+      const held = this.gen.heldCount();
+      if (frameFreeCount() + own + held + tables !== this.total) {
+        throw this.failure(`frames: ${frameFreeCount()} free + ${own} mapped + ${held} held + ${tables} tables != ${this.total} total`);
+      }
+    }
+    this.checkMmu();
+    let stale = machine.staleTlbEntries();
+    if (IGNORED.has('kernel-tlb') && this.activeRoot !== kernelRoot) stale = stale.filter((e) => Number(e.linear / PAGE_BYTES) < this.layout.kernel.start);
+    if (stale.length > 0) {
+      throw this.failure(
+        `stale TLB entries in the active root (${this.activeRoot === userRoot ? 'user' : 'kernel'}): ${stale
+          .slice(0, 4)
+          .map((e) => `${hexAddress(e.linear)} cached ${hexFrame(e.cached.frameBase / 4096)} w=${e.cached.writable} u=${e.cached.user}, now ${e.fresh.ok ? hexFrame(e.fresh.physical / 4096) : 'not mapped'}`)
+          .join('; ')}`,
+      );
+    }
+    if (full) this.checkFull(this.walk, listMappings, index);
+  }
+
+  /** Learns the frames of fresh pages (a walk of the tables against the model). */
+  learnFrames(): void {
+    const { machine, userRoot, kernelRoot } = this.s;
+    this.checkLeaves(walkTables(machine, this.mode, [userRoot, kernelRoot], this.base.skip));
+  }
+
+  private isBaseline(page: number, pages: number): boolean {
+    return this.layout.baseline.some((r) => page >= r.start && page + pages <= r.end);
+  }
+
+  /** The model's mapped pages against the walker's leaves, for both roots. */
+  private checkLeaves(walk: RawWalk): void {
+    const { userRoot, kernelRoot } = this.s;
+    const userLeaves = walk.leaves.get(userRoot)!;
+    const kernelLeaves = walk.leaves.get(kernelRoot)!;
+    const kernelStart = this.layout.kernel.start;
+    const split = (leaves: RawLeaf[]): { user: RawLeaf[]; kernel: RawLeaf[]; baseline: string } => {
+      const user: RawLeaf[] = [];
+      const kernel: RawLeaf[] = [];
+      const baseline: string[] = [];
+      for (const l of leaves) {
+        if (this.isBaseline(l.page, l.pages)) baseline.push(leafKey(l));
+        else if (l.page >= kernelStart) kernel.push(l);
+        else user.push(l);
+      }
+      return { user, kernel, baseline: baseline.join(',') };
+    };
+    const u = split(userLeaves);
+    const k = split(kernelLeaves);
+    if (u.baseline !== this.base.baselineLeaves.user || k.baseline !== this.base.baselineLeaves.kernel) {
+      throw this.failure('the set-up\'s mappings changed');
+    }
+    if (k.user.length > 0) throw this.failure(`the kernel's root maps user space: ${hexPage(k.user[0]!.page)}`);
+    const same = (a: RawLeaf, b: RawLeaf): boolean =>
+      a.page === b.page && a.frame === b.frame && a.pages === b.pages && a.write === b.write && a.user === b.user && a.nx === b.nx;
+    const differs = u.kernel.length !== k.kernel.length ? 0 : u.kernel.findIndex((l, i) => !same(l, k.kernel[i]!));
+    if (u.kernel.length !== k.kernel.length || differs >= 0) {
+      const at = u.kernel[Math.max(0, differs)] ?? k.kernel[0];
+      throw this.failure(`kernel space differs between the user root (${u.kernel.length} leaves) and the kernel root (${k.kernel.length})${at ? ` near ${hexPage(at.page)}` : ''}`);
+    }
+    const leaves = [...u.user, ...k.kernel];
+    this.stats.largeLeaves += walk.largeLeaves - this.base.largeLeaves;
+    // every mapped page of the model, in address order, against the leaves (also in address order)
+    let li = 0;
+    let leafPages = 0;
+    for (const l of leaves) leafPages += l.pages;
+    let modelPages = 0;
+    for (const e of this.model.extents) {
+      if (!e.committed) continue;
+      const rights = this.model.rightsOf(e);
+      const frames = e.frames!;
+      let p = 0;
+      while (p < e.pages) {
+        const page = e.start + p;
+        while (li < leaves.length && leaves[li]!.page + leaves[li]!.pages <= page) li++;
+        const leaf = leaves[li];
+        if (leaf === undefined || leaf.page > page) throw this.failure(`${hexPage(page)} (region #${e.serial}) is not mapped`);
+        if (leaf.write !== rights.write || leaf.user !== rights.user || leaf.nx !== rights.nx) {
+          throw this.failure(
+            `${hexPage(page)} has rights w=${leaf.write} u=${leaf.user} nx=${leaf.nx}, asked w=${rights.write} u=${rights.user} nx=${rights.nx} (region #${e.serial})`,
+          );
+        }
+        if (leaf.large && (e.flags & REGION_SMALL_PAGES) !== 0) throw this.failure(`${hexPage(page)} is in a large page, region #${e.serial} asked for SMALL_PAGES`);
+        if (leaf.uncached !== ((e.flags & REGION_UC) !== 0) || leaf.writeThrough !== ((e.flags & REGION_WC) !== 0)) {
+          throw this.failure(`${hexPage(page)} has PCD=${leaf.uncached} PWT=${leaf.writeThrough}, region #${e.serial} has flags ${e.flags}`);
+        }
+        // the part of the extent this leaf maps
+        const to = Math.min(e.pages, leaf.page + leaf.pages - e.start);
+        const delta = leaf.frame - leaf.page + e.start; // frame of page index q is delta + q
+        for (let q = p; q < to; q++) {
+          const known = frames[q]!;
+          if (known === delta + q) continue;
+          if (known < 0) frames[q] = delta + q;
+          else throw this.failure(`${hexPage(e.start + q)} maps ${hexFrame(delta + q)}, it was ${hexFrame(known)}`);
+        }
+        modelPages += to - p;
+        p = to;
+      }
+    }
+    if (leafPages !== modelPages) {
+      const mapped = new Set<number>();
+      for (const e of this.model.extents) if (e.committed) for (let p = 0; p < e.pages; p++) mapped.add(e.start + p);
+      const extra = leaves.find((l) => {
+        for (let p = 0; p < l.pages; p++) if (!mapped.has(l.page + p)) return true;
+        return false;
+      });
+      throw this.failure(`${leafPages} pages mapped, the model has ${modelPages}${extra ? `: ${hexPage(extra.page)} (${extra.pages} pages) is not the model's` : ''}`);
+    }
+  }
+
+  /** Frame ownership: tables, mapped pages, the test's frames, against the bitmap's storage. */
+  private checkFrames(walk: RawWalk): void {
+    const words = Math.ceil(this.frames / 32);
+    // one bit per frame and owner kind: tables, frames of mapped (non-FIXED) pages, the test's
+    const tables = new Int32Array(words);
+    const pages = new Int32Array(words);
+    const held = new Int32Array(words);
+    const problems: string[] = [];
+    const mark = (set: Int32Array, frame: number, what: () => string): void => {
+      if (frame < 0 || frame >= this.frames) {
+        problems.push(`${what()}: ${hexFrame(frame)} is outside RAM`);
+        return;
+      }
+      const bit = 1 << (frame & 31);
+      const w = frame >> 5;
+      if (((tables[w]! | pages[w]! | held[w]!) & bit) !== 0) {
+        const owners = [tables, pages, held].map((x, k) => ((x[w]! & bit) !== 0 ? ['a page table', 'a mapped page', 'the test'][k] : null)).filter((x) => x !== null);
+        problems.push(`${what()}: ${hexFrame(frame)} is already owned by ${owners.join(', ')}`);
+      }
+      set[w] = set[w]! | bit;
+    };
+    for (const t of walk.tables.values()) mark(tables, t.frame, () => `page table (level ${t.level}, ${hexPage(t.page)})`);
+    for (const h of this.held) for (let f = h.first; f < h.first + h.count; f++) mark(held, f, () => 'held frame');
+    for (const e of this.model.extents) {
+      if (!e.committed) continue;
+      const frames = e.frames!;
+      for (let p = 0; p < e.pages; p++) {
+        const f = frames[p]!;
+        if (!e.fixed) mark(pages, f, () => `${hexPage(e.start + p)} (region #${e.serial})`);
+        else if (f < 0 || f >= this.frames || ((held[f >> 5]! >>> (f & 31)) & 1) === 0) {
+          problems.push(`FIXED ${hexPage(e.start + p)} maps ${hexFrame(f)}, which the test does not hold`);
+        }
+      }
+      if (problems.length > 8) break;
+    }
+    const bitmap = readBitmap(this.s.machine, this.frames);
+    let free = 0;
+    for (let w = 0; w < words && problems.length < 8; w++) {
+      const used = bitmap.used[w]!;
+      const reserved = bitmap.reserved[w]!;
+      const owned = tables[w]! | pages[w]! | held[w]!;
+      free += popcount(~used);
+      const bad = (reserved & owned) | (used & ~reserved & ~owned) | (~used & owned);
+      if (bad === 0) continue;
+      const frame = (w << 5) + (31 - Math.clz32(bad & -bad));
+      const bit = 1 << (frame & 31);
+      if ((reserved & bit) !== 0) problems.push(`${hexFrame(frame)} is reserved but in use`);
+      else if ((used & bit) !== 0) problems.push(`${hexFrame(frame)} is allocated but owned by nobody (leaked)`);
+      else problems.push(`${hexFrame(frame)} is free but in use (${(tables[w]! & bit) !== 0 ? 'a page table' : (pages[w]! & bit) !== 0 ? 'a mapped page' : 'held by the test'})`);
+    }
+    if (problems.length === 0 && free !== frameFreeCount()) problems.push(`frameFreeCount() ${frameFreeCount()} != ${free} free bits`);
+    if (problems.length > 0) throw this.failure(`frames: ${problems.slice(0, 8).join('; ')}`);
+  }
+
+  /** The MMU's view of a few pages (hot ones first), through translate (pure) and probe (TLB). */
+  private checkMmu(): void {
+    const { machine, userRoot } = this.s;
+    const pages: number[] = [];
+    if (this.hot.length > 0) pages.push(this.hot[this.step % this.hot.length]!);
+    const committed = this.model.extents.filter((e) => e.committed);
+    if (committed.length > 0) {
+      const e = committed[(this.step * 7919) % committed.length]!;
+      pages.push(e.start + ((this.step * 104729) % e.pages));
+    }
+    const freed = this.recentlyFreed[this.step % Math.max(1, this.recentlyFreed.length)];
+    if (freed !== undefined) pages.push(freed.page);
+    for (const page of pages) {
+      if (page < this.layout.kernel.start && this.activeRoot !== userRoot) continue; // not in this address space
+      const hit = this.model.extentAt(page);
+      const mapped = hit !== null && hit.extent.committed;
+      const rights = mapped ? this.model.rightsOf(hit.extent) : null;
+      const [lo, hi] = toPair(pageToAddress(page));
+      for (let kind = 0; kind < 3; kind++) {
+        for (const user of [false, true]) {
+          const t = machine.translate(lo, hi, kind as 0 | 1 | 2, user);
+          const want = rights !== null && allowed(rights, kind, user);
+          if (t.ok !== want) {
+            throw this.failure(`MMU: ${['read', 'write', 'fetch'][kind]} of ${hexPage(page)} from ring ${user ? 3 : 0}: ${t.ok ? 'allowed' : 'faults'}, the model says ${want ? 'allowed' : 'fault'}`);
+          }
+          if (t.ok && hit !== null) {
+            const frame = hit.extent.frames![hit.index]!;
+            if (frame >= 0 && t.physical !== frame * 4096) throw this.failure(`MMU: ${hexPage(page)} -> ${hexFrame(t.physical / 4096)}, model ${hexFrame(frame)}`);
+          }
+          if (!t.ok && t.fault.type === 'page-fault' && ((t.fault.errorCode & 1) === 1) !== mapped) {
+            throw this.failure(`MMU: fault at ${hexPage(page)} with P=${t.fault.errorCode & 1}, mapped=${mapped}`);
+          }
+        }
+      }
+      // one real access through the TLB (fills it: the next steps' stale check looks at it)
+      if (IGNORED.has('kernel-tlb') && page >= this.layout.kernel.start && this.activeRoot === userRoot) continue;
+      const kind = this.step % 3;
+      const user = rights !== null && rights.user && this.step % 2 === 0;
+      const code = machine.probe(lo, hi, kind, user);
+      const want = rights !== null && allowed(rights, kind, user);
+      if ((code === -1) !== want) throw this.failure(`probe ${['read', 'write', 'fetch'][kind]} ${hexPage(page)} ring ${user ? 3 : 0}: ${code}, model ${want}`);
+    }
+  }
+
+  private checkFull(walk: RawWalk, listMappings: boolean, index: boolean): void {
+    const { machine, userRoot, kernelRoot, userSpace, kernelSpace } = this.s;
+    // listMappings (the MMU's own enumeration) against the walker's view of the active root
+    if (listMappings) {
+      this.stats.listMappings++;
+      const listed = machine.listMappings();
+      const mine = walk.leaves.get(this.activeRoot)!;
+      const theirs = listed.filter((m) => {
+        const page = Number(m.linear / PAGE_BYTES);
+        return !this.isBaseline(page, m.size / 4096);
+      });
+      const baselineListed = listed.length - theirs.length;
+      if (this.activeRoot === userRoot && baselineListed !== this.base.listedBaseline) {
+        throw this.failure(`listMappings: ${baselineListed} set-up leaves, ${this.base.listedBaseline} at set-up`);
+      }
+      const minePlain = mergeRuns(mine.filter((l) => !this.isBaseline(l.page, l.pages)).map((l) => ({ ...l, foreign: false, uncached: false, writeThrough: false })))
+        .map(leafKey)
+        .join(',');
+      const theirsPlain = mergeRuns(
+        theirs.map((m) => ({
+          page: Number(m.linear / PAGE_BYTES),
+          frame: m.physical / 4096,
+          pages: m.size / 4096,
+          write: m.writable,
+          user: m.user,
+          nx: m.nx,
+          foreign: false,
+          large: m.size > 4096,
+          uncached: false,
+          writeThrough: false,
+        })),
+      )
+        .map(leafKey)
+        .join(',');
+      if (minePlain !== theirsPlain) throw this.failure(`listMappings differs from the tables in memory:\n MMU:    ${theirsPlain.slice(0, 400)}\n tables: ${minePlain.slice(0, 400)}`);
+      if (listed.some((m) => m.reserved)) throw this.failure('listMappings: a leaf with a reserved bit on its path');
+      // the set-up's own tables, word for word
+      for (const [frame, words] of this.base.skipWords) {
+        const now = machine.memory.frameWords(frame);
+        for (let k = 0; k < words.length; k++) {
+          // A/D bits may be set by the MMU
+          if (((now?.[k] ?? 0) & ~0x60) !== (words[k]! & ~0x60)) throw this.failure(`set-up table ${hexFrame(frame)} changed at word ${k}`);
+        }
+      }
+    }
+    // counters: present entries (+ TABLE_PINNED); only roots and pinned tables may be empty
+    const roots = new Set([userRoot, kernelRoot]);
+    for (const t of walk.tables.values()) {
+      if (this.base.skip.has(t.frame)) continue;
+      const counter = frameCounterGet(t.frame);
+      const pinned = this.base.pinned.has(t.frame);
+      const want = pinned ? TABLE_PINNED + t.present : t.present;
+      if (counter !== want) throw this.failure(`table ${hexFrame(t.frame)} (level ${t.level}, ${hexPage(t.page)}) has ${t.present} entries, counter ${counter}`);
+      if (t.present === 0 && !pinned && !roots.has(t.frame)) throw this.failure(`empty table ${hexFrame(t.frame)} (level ${t.level}, ${hexPage(t.page)}) was not released`);
+    }
+    // the free-space index against the model
+    if (!index) return;
+    for (const [space, name] of [
+      [userSpace, 'user'],
+      [kernelSpace, 'kernel'],
+    ] as const) {
+      const check = virtualSpaceCheck(space);
+      if (check !== 0) throw this.failure(`virtualSpaceCheck(${name}) = ${check}`);
+      const listed = this.indexRanges(space).join(' ');
+      const model = this.model
+        .freeRanges(name)
+        .map((r) => `${hexAddress(pageToAddress(r.start))}-${hexAddress(BigInt.asUintN(64, pageToAddress(r.end)))}`)
+        .join(' ');
+      if (listed !== model) throw this.failure(`free-space index (${name}) lists\n ${listed.slice(0, 300)}\nthe model\n ${model.slice(0, 300)}`);
+    }
+  }
+
+  // ---- running -------------------------------------------------------------------------------
+
+  /** Runs a whole sequence with the checks; throws CheckFailure (or the machine's own errors). */
+  execute(ops: readonly RegionOp[]): void {
+    this.check(true, true, true); // the set-up itself
+    for (const op of ops) {
+      this.step++;
+      this.gen.apply(op);
+      const periodic = this.step % DEEP_EVERY === 0;
+      const listMappings = this.full && this.step % FULL_LIST_EVERY === 0;
+      const index = periodic || this.step % FULL_INDEX_EVERY === 0;
+      this.check(this.full || periodic, this.full || periodic, listMappings, index);
+    }
+    this.check(true, true, true);
+  }
+}
+
+// ---- fast-check plumbing ---------------------------------------------------------------------
+
+const opArb: fc.Arbitrary<RegionOp> = fc.record({ k: fc.integer({ min: 0, max: 999 }), a: fc.nat(), b: fc.nat(), c: fc.nat() });
+const runArb = fc.record({
+  full: fc.noShrink(fc.noBias(fc.integer({ min: 0, max: 99 }))),
+  ops: fc.array(opArb, { minLength: 1, maxLength: 2 * STEPS - 1, size: 'max' }),
+});
+
+interface ModeTotals {
+  ops: number;
+  runs: number;
+  fullRuns: number;
+  calls: number;
+  ok: number;
+  errors: number;
+  injected: number;
+  injectedFailures: number;
+  largeLeaves: number;
+  listMappings: number;
+}
+
+const runOnce = (mode: ModeName, full: number, ops: readonly RegionOp[], totals: ModeTotals): void => {
+  const run = new Run(mode, full < FULL_CHECK_PERCENT);
+  try {
+    run.execute(ops);
+  } finally {
+    frameInjectFailure(0);
+  }
+  const g = run.gen.stats;
+  totals.ops += g.ops;
+  totals.runs++;
+  if (full < FULL_CHECK_PERCENT) totals.fullRuns++;
+  totals.calls += g.calls;
+  totals.ok += g.ok;
+  totals.errors += g.errors;
+  totals.injected += g.injected;
+  totals.injectedFailures += g.injectedFailures;
+  totals.largeLeaves += run.stats.largeLeaves;
+  totals.listMappings += run.stats.listMappings;
+};
+
+/** Runs fast-check with a seed; on failure, a message with everything needed to replay. */
+const checkSeed = (mode: ModeName, seed: number, numRuns: number, totals: ModeTotals, path?: string): void => {
+  // shrinking replays failing runs over and over: after SHRINK_SECONDS every further candidate
+  // passes, so fast-check stops with the smallest failing case found so far
+  let failedAt = 0;
+  const details = fc.check(
+    fc.property(runArb, ({ full, ops }) => {
+      if (failedAt !== 0 && performance.now() - failedAt > SHRINK_SECONDS * 1000) return;
+      try {
+        runOnce(mode, full, ops, totals);
+      } catch (error) {
+        if (failedAt === 0) failedAt = performance.now();
+        throw error;
+      }
+    }),
+    { seed, numRuns, path, endOnFailure: process.env.TSMM_REGIONS_NO_SHRINK === '1' },
+  );
+  if (!details.failed) return;
+  const example = details.counterexample?.[0];
+  const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+  const entry = example ? JSON.stringify({ mode, note: 'TODO: the bug', seed, path: details.counterexamplePath, full: example.full, ops: example.ops }) : '';
+  let where = entry;
+  if (entry.length > 4000) {
+    const file = join(PROJECT_ROOT, 'build/regions-property', `${mode}-${seed}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${entry}\n`);
+    where = `(${example!.ops.length} ops: written to ${file})`;
+  }
+  throw new Error(
+    `regions property test failed in ${mode}: seed ${seed}, path "${details.counterexamplePath}" (${details.numShrinks} shrinks, ${example?.ops.length ?? '?'} ops)\n` +
+      `${error}\n--- add to REGRESSION_SEEDS in test/fixtures/regions-seeds.ts:\n${where}`,
+  );
+};
+
+const BASE_SEED =
+  process.env.TSMM_REGIONS_SEED === 'random'
+    ? (Date.now() ^ (process.pid << 16)) >>> 0
+    : process.env.TSMM_REGIONS_SEED !== undefined
+      ? Number(process.env.TSMM_REGIONS_SEED)
+      : 20261121;
+
+describe.each(MODES)('regions against the model, %s', (mode) => {
+  it('replays every regression seed', () => {
+    const totals = emptyTotals();
+    const failures: string[] = [];
+    for (const entry of REGRESSION_SEEDS.filter((e) => e.mode === mode)) {
+      try {
+        if (entry.ops !== undefined) runOnce(mode, entry.full ?? 0, entry.ops, totals);
+        else if (entry.seed !== undefined) checkSeed(mode, entry.seed, 1, totals, entry.path);
+      } catch (error) {
+        failures.push(`regression case "${entry.note}" fails: ${(error as Error).message.split('\n--- model')[0]}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it(`${OPS_PER_MODE} random operations, every step checked`, () => {
+    const totals = emptyTotals();
+    const started = performance.now();
+    for (const seed of FIXED_SEEDS) checkSeed(mode, seed, 2, totals);
+    let round = 0;
+    while (totals.ops < OPS_PER_MODE) {
+      const seed = (BASE_SEED + round * 0x9e3779b1 + MODES.indexOf(mode)) >>> 0;
+      const runs = Math.max(1, Math.min(50, Math.ceil((OPS_PER_MODE - totals.ops) / STEPS)));
+      console.log(`[regions ${mode}] seed ${seed}: ${runs} runs (TSMM_REGIONS_SEED=${BASE_SEED} replays this test)`);
+      checkSeed(mode, seed, runs, totals);
+      round++;
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(
+      `[regions ${mode}] ${totals.ops} ops in ${totals.runs} runs (${totals.fullRuns} with full checks after every step), ${seconds} s: ` +
+        `${totals.ok} calls succeeded, ${totals.errors} returned the expected error, ${totals.injected} injected failures ` +
+        `(${totals.injectedFailures} took effect), ${totals.listMappings} listMappings, ${totals.largeLeaves} large leaves seen`,
+    );
+    expect(totals.ops).toBeGreaterThanOrEqual(OPS_PER_MODE);
+    expect(totals.ok).toBeGreaterThan(totals.ops / 5);
+    expect(totals.largeLeaves, 'large pages were mapped').toBeGreaterThan(100);
+    expect(totals.injectedFailures, 'injected failures hit').toBeGreaterThan(10);
+  }, 600_000);
+});
+
+function emptyTotals(): ModeTotals {
+  return { ops: 0, runs: 0, fullRuns: 0, calls: 0, ok: 0, errors: 0, injected: 0, injectedFailures: 0, largeLeaves: 0, listMappings: 0 };
+}
+
+// ---- bugs the property test found: minimal reproductions (they fail until src/ is fixed) ------
+
+const setUpMode = (mode: ModeName): RegionSetup => {
+  const s = mode === 'two-level' || mode === 'pae' ? setUpRegionsI386(mode, RAM_BYTES) : setUpRegionsX86_64(mode === 'five-level' ? 5 : 4, RAM_BYTES);
+  s.machine.writeCr3(s.userRoot * 4096, 0); // a process is running
+  return s;
+};
+
+describe.each(MODES)('bugs found by the property test, %s', (mode) => {
+  it('bug 1: a kernel page freed while a user address space is loaded must not stay reachable through the TLB', () => {
+    // Kernel ranges are shared by every root, so a kernel mapping removed through the kernel's root
+    // disappears from the loaded user root too - but the walker flushes only when the root it
+    // changes is the one in CR3 (tlbGatherBegin(walkRootIsActive(root))), so nothing is flushed.
+    const s = setUpMode(mode);
+    const k = allocKernelRegion(0, 0, 2 * 4096, 0, REGION_COMMIT | REGION_READWRITE);
+    const hi = pairHi;
+    expect(E.isErrorCode(k)).toBe(0);
+    expect(s.machine.probe(k, hi, 1, false)).toBe(-1); // the kernel writes to it: the TLB caches it
+    expect(s.machine.probe((k + 4096) | 0, hi, 1, false)).toBe(-1); // (a second page keeps the page table alive)
+    expect(freeRegion(k, hi, 4096, 0)).toBe(E.ERR_NONE);
+    expect(s.machine.staleTlbEntries().map((e) => hexAddress(e.linear))).toEqual([]);
+    expect(s.machine.probe(k, hi, 0, false), 'the freed page faults').not.toBe(-1);
+  });
+
+  it.runIf(mode === 'four-level' || mode === 'five-level')('bug 2: growing the region at the very top of the address space must fail, not wrap to 0', () => {
+    // resizeRegion computes the tail as base + size with add64, which wraps to 0:0 at 2^64;
+    // allocRegion then takes base 0 as "search from the default base" and maps the grown part
+    // somewhere else entirely, and the resize reports success.
+    const s = setUpMode(mode);
+    const flags = REGION_COMMIT | REGION_READWRITE;
+    expect(allocRegion(-4096, -1, 0, 0, 4096, 0, flags)).toBe(-4096); // 0xFFFFFFFFFFFFF000
+    const free = frameFreeCount();
+    const mappings = s.machine.listMappings().length;
+    const result = resizeRegion(-4096, -1, 0, 0, 4096, 0, 8192, 0, flags);
+    expect(E.isErrorCode(result) === 1 ? errorName(result) : `success (${hexAddress(toAddress(result, pairHi))})`).toBe('ERR_OVERFLOW');
+    expect(frameFreeCount(), 'no frame taken').toBe(free);
+    expect(s.machine.listMappings().length, 'nothing mapped elsewhere').toBe(mappings);
+    expect(isRegionFree(s.kernelRegionsLo, s.kernelRegionsHi, 4096, 0), 'the kernel region base is still free').toBe(1);
+  });
+
+  it('bug 3: findFreeRegion with an unaligned start returns a range at or above it', () => {
+    // findFreeRegion searches from start & -4096, so an unaligned start in a free page gets that
+    // page back: an address below `start`, against its contract ("at or above start").
+    setUpMode(mode);
+    const found = findFreeRegion(0x10000123, 0, 4096, 0);
+    expect(hexAddress(toAddress(found, pairHi))).toBe('0x10001000');
+  });
+});
