@@ -35,8 +35,8 @@ import { tableAccessDirect } from '../paging/table-access.ts';
 import { addressSpaceKernelCreate } from '../paging/address-spaces.ts';
 import { walkMapRange } from '../paging/walker.ts';
 import { virtualSpacePoolBytes, virtualSpacePoolInit } from '../region/virtual-space-pool.ts';
-import { virtualSpaceCreate, virtualSpaceReserve } from '../region/virtual-space.ts';
-import { regionsInit } from '../region/regions.ts';
+import { virtualSpaceCreate } from '../region/virtual-space.ts';
+import { regionsInit, regionsReserveWindow } from '../region/regions.ts';
 import { ioMappingsInit } from '../region/io-mappings.ts';
 
 const INIT_CR0_PG: number = -2147483648;
@@ -148,13 +148,22 @@ export const memoryManagerInit = (
   if (pool < 0) return pool;
   const space: number = virtualSpaceCreate(archKernelStartLo(), archKernelStartHi(), 0, archKernelStartHi() === 0 ? 1 : 0);
   if (space < 0) return space;
-  virtualSpaceReserve(space, archDirectMapStartLo(), archDirectMapStartHi(), directFrames);
-  if (archImageWindowLo() !== 0) virtualSpaceReserve(space, archImageWindowLo(), archImageWindowHi(), archImageWindowFrames());
   // the I/O window opens kernel-region space; kernel regions are searched for above it
   const ioPages: number = archKernelStartHi() === 0 ? INIT_IO_PAGES_I386 : INIT_IO_PAGES_X86_64;
   const ioLo: number = archKernelRegionsStartLo();
   const ioHi: number = archKernelRegionsStartHi();
-  const ioTaken: number = virtualSpaceReserve(space, ioLo, ioHi, ioPages);
+  const searchLo: number = add64(ioLo, ioHi, ioPages << 12, ioPages >>> 20);
+  const searchHi: number = pairHi;
+  const regions: number = regionsInit(root, space, searchLo, searchHi);
+  if (regions !== ERR_NONE) return regions;
+  // the set-up's windows: never handed out, never freed by freeRegion
+  const directTaken: number = regionsReserveWindow(archDirectMapStartLo(), archDirectMapStartHi(), directFrames);
+  if (directTaken !== ERR_NONE) return directTaken;
+  if (archImageWindowLo() !== 0) {
+    const imageTaken: number = regionsReserveWindow(archImageWindowLo(), archImageWindowHi(), archImageWindowFrames());
+    if (imageTaken !== ERR_NONE) return imageTaken;
+  }
+  const ioTaken: number = regionsReserveWindow(ioLo, ioHi, ioPages);
   if (ioTaken !== ERR_NONE) return ioTaken;
   const registryFrame: number = frameAllocContiguous(INIT_IO_REGISTRY_BYTES >>> 12, 1);
   if (registryFrame < 0 || registryFrame >= directFrames) return ERR_NO_USABLE_MEMORY;
@@ -162,9 +171,6 @@ export const memoryManagerInit = (
   const registryOffsetHi: number = pairHi;
   const registryLo: number = add64(archDirectMapStartLo(), archDirectMapStartHi(), registryOffsetLo, registryOffsetHi);
   const registryHi: number = pairHi;
-  const searchLo: number = add64(ioLo, ioHi, ioPages << 12, ioPages >>> 20);
-  const searchHi: number = pairHi;
-  regionsInit(root, space, searchLo, searchHi);
   const io: number = ioMappingsInit(ioLo, ioHi, ioPages, registryLo, registryHi, INIT_IO_REGISTRY_BYTES);
   if (io !== ERR_NONE) return io;
   initKernelRoot = root;

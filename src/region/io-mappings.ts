@@ -3,7 +3,7 @@
  *
  * I/O mappings live in their own window of kernel space, which the kernel's free-space index
  * holds as taken: an ordinary region can never land there, and freeRegion refuses any range that
- * touches it (regionsIoWindow), so only unmapIOMemory removes what mapIOMemory made. Inside the
+ * touches it (regionsReserveWindow), so only unmapIOMemory removes what mapIOMemory made. Inside the
  * window a free-space index of its own finds room; a registry - an open-addressing hash table
  * keyed by the mapping's first page, in memory the manager owns - finds a mapping in constant
  * time. A mapping keeps the sub-page offset of the physical address, covers exactly the pages the
@@ -28,7 +28,7 @@ import { walkMapRange, walkUnmapRange } from '../paging/walker.ts';
 import { PAGE_WRITE, PAGE_NO_EXECUTE, PAGE_UNCACHED, PAGE_WRITE_THROUGH, PAGE_FOREIGN, PAGE_IO, PAGE_GLOBAL } from '../paging/page-flags.ts';
 import { virtualSpaceCreate, virtualSpaceFind, virtualSpaceReserve, virtualSpaceRelease } from './virtual-space.ts';
 import { REGION_UC, REGION_WC, REGION_IO_ALLOW_RAM } from './region-flags.ts';
-import { regionsSetIoWindow, regionsKernelRoot } from './regions.ts';
+import { regionsKernelRoot } from './regions.ts';
 
 /** Registry slot: first page (lo, hi of the page number + 1; 0:0 empty), frame, pages. 16 bytes. */
 const IO_SLOT_SHIFT: number = 4;
@@ -53,8 +53,8 @@ const ioHome = (pageLo: number, pageHi: number): number => {
 };
 
 /**
- * Sets the I/O window up: `pages` pages of kernel space at (windowLo, windowHi), taken in the
- * kernel's index by the caller, and a registry of `tableBytes` (a power of two, at least 16) at
+ * Sets the I/O window up: `pages` pages of kernel space at (windowLo, windowHi), taken by the
+ * caller with regionsReserveWindow, and a registry of `tableBytes` (a power of two, at least 16) at
  * (tableLo, tableHi) in memory the manager owns.
  */
 export const ioMappingsInit = (windowLo: number, windowHi: number, pages: number, tableLo: number, tableHi: number, tableBytes: number): number => {
@@ -69,7 +69,7 @@ export const ioMappingsInit = (windowLo: number, windowHi: number, pages: number
   ioSlots = tableBytes >>> IO_SLOT_SHIFT;
   ioCount = 0;
   for (let offset: number = 0; offset < tableBytes; offset = (offset + 4) | 0) portWrite32((tableLo + offset) | 0, tableHi, 0);
-  return regionsSetIoWindow(windowLo, windowHi, endLo, endHi);
+  return ERR_NONE;
 };
 
 /** The registry slot of the mapping whose first page is (pageLo, pageHi), or -1. */

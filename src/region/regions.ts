@@ -29,10 +29,11 @@ import {
   isErrorCode,
 } from '../errors.ts';
 import { add64, addCarries64, compareU64, pairHi, returnPair, sub64 } from '../int64/pair.ts';
-import { archCanonical, archLeafAllowed, archLevelShift, archUserStartLo, archUserStartHi, archUserEndLo, archUserEndHi, archKernelStartLo, archKernelStartHi } from '../paging/backend.ts';
+import { archCanonical, archFrameLimit, archLeafAllowed, archLevelShift, archUserStartLo, archUserStartHi, archUserEndLo, archUserEndHi, archKernelStartLo, archKernelStartHi } from '../paging/backend.ts';
 import { walkMapRange, walkUnmapRange, walkRangeIsUnmapped, walkTranslate } from '../paging/walker.ts';
 import { PAGE_WRITE, PAGE_USER, PAGE_NO_EXECUTE, PAGE_UNCACHED, PAGE_WRITE_THROUGH, PAGE_FOREIGN, PAGE_IO } from '../paging/page-flags.ts';
 import {
+  virtualSpaceCreate,
   virtualSpaceFind,
   virtualSpaceReserve,
   virtualSpaceRelease,
@@ -63,20 +64,28 @@ let userSpace: number = -1;
 let kernelRegionBaseLo: number = 0;
 let kernelRegionBaseHi: number = 0;
 
-/** The I/O window (io-mappings.ts): only unmapIOMemory removes what lies there. */
-let ioWindowStartLo: number = 0;
-let ioWindowStartHi: number = 0;
-let ioWindowEndLo: number = 0;
-let ioWindowEndHi: number = 0;
+/**
+ * The set-up's windows of kernel space (the direct map, the image, the I/O window): taken in the
+ * kernel's index, and recorded in an index of their own so that freeRegion and resizeRegion
+ * refuse any range that meets one (ERR_PERMISSION) - their frames belong to others (EXOS defect
+ * 4), and only their owner (unmapIOMemory for the I/O window) changes them.
+ */
+let windowSpace: number = -1;
 
 /** The call being served: its space, root, pages. */
 let callRoot: number = -1;
 let callSpace: number = -1;
 let callPages: number = 0;
 
-/** Sets the kernel's root and free-space index, and where allocKernelRegion searches from. */
+/**
+ * Sets the kernel's root and free-space index, and where allocKernelRegion searches from. Needs
+ * the free-space pool (a node for the index of set-up windows).
+ */
 export const regionsInit = (root: number, space: number, searchLo: number, searchHi: number): number => {
   if (root < 0 || space < 0) return ERR_INVALID_ARGUMENT;
+  const windows: number = virtualSpaceCreate(archKernelStartLo(), archKernelStartHi(), 0, archKernelStartHi() === 0 ? 1 : 0);
+  if (windows < 0) return windows;
+  windowSpace = windows;
   kernelRoot = root;
   kernelSpace = space;
   kernelRegionBaseLo = searchLo;
@@ -84,24 +93,23 @@ export const regionsInit = (root: number, space: number, searchLo: number, searc
   return ERR_NONE;
 };
 
-/** Declares the I/O window [start, end) (io-mappings.ts calls it); freeRegion refuses to touch it. */
-export const regionsSetIoWindow = (startLo: number, startHi: number, endLo: number, endHi: number): number => {
-  ioWindowStartLo = startLo;
-  ioWindowStartHi = startHi;
-  ioWindowEndLo = endLo;
-  ioWindowEndHi = endHi;
-  return ERR_NONE;
+/**
+ * Takes a set-up window [base, base + pages pages) of kernel space: reserved in the kernel's
+ * index (nothing else is placed there) and refused by freeRegion and resizeRegion. The range
+ * must be free; on error nothing changes.
+ */
+export const regionsReserveWindow = (lo: number, hi: number, pages: number): number => {
+  if (windowSpace < 0) return ERR_NOT_INITIALISED;
+  const taken: number = virtualSpaceReserve(kernelSpace, lo, hi, pages);
+  if (taken !== ERR_NONE) return taken;
+  const recorded: number = virtualSpaceReserve(windowSpace, lo, hi, pages);
+  if (recorded !== ERR_NONE) virtualSpaceRelease(kernelSpace, lo, hi, pages);
+  return recorded;
 };
 
-/** 1 when [lo, lo + callPages pages) meets the I/O window. */
-const regionTouchesIoWindow = (lo: number, hi: number): number => {
-  if (ioWindowStartLo === ioWindowEndLo && ioWindowStartHi === ioWindowEndHi) return 0;
-  const endLo: number = add64(lo, hi, callPages << 12, callPages >>> 20);
-  const endHi: number = pairHi;
-  if (compareU64(endLo, endHi, ioWindowStartLo, ioWindowStartHi) <= 0) return 0;
-  if (compareU64(lo, hi, ioWindowEndLo, ioWindowEndHi) >= 0) return 0;
-  return 1;
-};
+/** 1 when [lo, lo + callPages pages) meets a set-up window. */
+const regionTouchesWindow = (lo: number, hi: number): number =>
+  callSpace === kernelSpace && virtualSpaceIsFree(windowSpace, lo, hi, callPages) !== 1 ? 1 : 0;
 
 /** Selects the current user address space (a context switch); -1, -1 for none. */
 export const regionsUseUserSpace = (root: number, space: number): number => {
@@ -190,6 +198,19 @@ const regionCheckFlags = (flags: number, targetLo: number, targetHi: number): nu
 };
 
 /**
+ * A Target's frames [first, first + callPages) must fit the frame numbers the manager uses
+ * (below 2^31) and the mode's entries (two-level 4 KiB entries hold 32-bit addresses: frames
+ * below 2^20) - a cut-off address would map somebody else's frame.
+ */
+const regionCheckTarget = (targetLo: number, targetHi: number): number => {
+  if (targetLo === 0 && targetHi === 0) return ERR_NONE;
+  if ((targetHi >>> 11) !== 0) return ERR_OUT_OF_RANGE;
+  const firstFrame: number = (targetLo >>> 12) | (targetHi << 20);
+  if (firstFrame > ((archFrameLimit() - callPages) | 0)) return ERR_OUT_OF_RANGE;
+  return ERR_NONE;
+};
+
+/**
  * Finds room for callPages in callSpace at or above (fromLo, fromHi). A committed region as big
  * as a large page is first placed on that page size's alignment (the largest the mode allows), so
  * the walker can map it with large leaves; then anywhere.
@@ -225,6 +246,8 @@ export const allocRegion = (
   if (flagCheck !== ERR_NONE) return flagCheck;
   const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
   if (sizeCheck !== ERR_NONE) return sizeCheck;
+  const targetCheck: number = regionCheckTarget(targetLo, targetHi);
+  if (targetCheck !== ERR_NONE) return targetCheck;
   const user: number = (flags & REGION_USER) !== 0 ? 1 : 0;
   const search: number = (baseLo === 0 && baseHi === 0) || (flags & REGION_AT_OR_OVER) !== 0 ? 1 : 0;
   let fromLo: number = baseLo;
@@ -270,7 +293,7 @@ export const freeRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeH
   if (sizeCheck !== ERR_NONE) return sizeCheck;
   const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
-  if (regionTouchesIoWindow(baseLo, baseHi) === 1) return ERR_PERMISSION; // unmapIOMemory's business
+  if (regionTouchesWindow(baseLo, baseHi) === 1) return ERR_PERMISSION; // the set-up's, or unmapIOMemory's
   if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
   // giving the range back may split a free range: make sure a node is there before unmapping
   if (virtualSpaceNodesFree() < 1) return ERR_POOL_EXHAUSTED;
@@ -298,13 +321,13 @@ export const isRegionFree = (baseLo: number, baseHi: number, sizeLo: number, siz
 export const findFreeRegion = (startLo: number, startHi: number, sizeLo: number, sizeHi: number): number => {
   const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
   if (sizeCheck !== ERR_NONE) return sizeCheck;
-  // the first whole page at or above start
-  if ((startLo & 4095) !== 0 && addCarries64(startLo, startHi, 4095, 0) === 1) return ERR_NO_FREE_REGION;
-  const fromLo: number = add64(startLo, startHi, (startLo & 4095) !== 0 ? 4095 : 0, 0) & -4096;
-  const fromHi: number = pairHi;
-  const rangeCheck: number = regionCheckRange(fromLo, fromHi, 4096, 0, REGION_SIDE_ANY);
+  // The space is the one the page holding start lies in (rounding up first would carry a start
+  // in the last user page into kernel space: EXOS defect 6); the index then searches from the
+  // first whole page at or above start, inside that space only.
+  const sizePages: number = callPages;
+  const rangeCheck: number = regionCheckRange(startLo & -4096, startHi, 4096, 0, REGION_SIDE_ANY);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
-  return virtualSpaceFind(callSpace, callPages, 12, fromLo, fromHi);
+  return virtualSpaceFind(callSpace, sizePages, 12, startLo, startHi);
 };
 
 /** MapLinearToPhysical: the physical address (low; pairHi: high) behind a linear address, or ERR_NOT_MAPPED. */

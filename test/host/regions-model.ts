@@ -18,10 +18,18 @@
  * fresh page's frame when the test first observes it through the MMU, and holds it to that frame
  * for as long as the page stays mapped.
  *
+ *   - growing past 2^64 is ERR_OVERFLOW before anything else; findFreeRegion searches from the
+ *     first whole page at or above `start`, in the space `start` lies in.
+ *
  * Part 2, the inspections, read the emulated machine without changing it: a walker over the page
  * tables in physical memory (every table of a hierarchy, every leaf with its effective rights,
  * entry counts), and the page bitmap's own storage. They are the fast way to see everything after
  * every step; the tests cross-check them against the MMU itself (listMappings, translate, probe).
+ *
+ * Part 3, the operation generator, turns abstract operations ({k, a, b, c}, drawn by fast-check)
+ * into region calls aimed at the model's state, through a host that makes them: the property test
+ * (which checks each call against the model and the machine) and the native differential test
+ * (which records them as steps).
  *
  * Page numbers (address / 4096) are plain numbers: below 2^52, exact in a double.
  */
@@ -89,6 +97,14 @@ export interface ModelLayout {
    * that big is placed on that alignment first (regionFind).
    */
   searchAligns: number[];
+  /** Frames of RAM (the bitmap covers [0, ramFrames)); the caller sets it. */
+  ramFrames: number;
+  /**
+   * FIXED targets beyond RAM ("device memory": nobody's frames, never touched) are drawn below
+   * this frame: 4 GiB in two-level paging, whose 4 KiB entries hold 32-bit addresses; 512 GiB
+   * elsewhere.
+   */
+  deviceFrameLimit: number;
 }
 
 /**
@@ -108,6 +124,8 @@ export const layoutFor = (mode: ModeName, kernelSearchBase: number): ModelLayout
       baseline: [],
       nx: mode === 'pae',
       searchAligns: mode === 'pae' ? [512] : [1024],
+      ramFrames: 0,
+      deviceFrameLimit: mode === 'pae' ? 2 ** 27 : 2 ** 20,
     };
   }
   const bits = mode === 'five-level' ? 57 : 48;
@@ -123,6 +141,8 @@ export const layoutFor = (mode: ModeName, kernelSearchBase: number): ModelLayout
     baseline: [],
     nx: true,
     searchAligns: [262144, 512],
+    ramFrames: 0,
+    deviceFrameLimit: 2 ** 27,
   };
 };
 
@@ -463,6 +483,8 @@ export class RegionModel {
     const newError = this.checkSize(newSize);
     if (newError !== E.ERR_NONE) return fail(newError);
     if (newSize === size) return { ok: true, kind: 'equal' };
+    // growing past 2^64 is refused before anything else is looked at (a wrapped end is no address)
+    if (newSize > size && base + newSize > TWO_64) return fail(E.ERR_OVERFLOW);
     const user = (flags & REGION_USER) !== 0;
     const range = this.checkRange(base, size, newSize < size ? SIDE_ANY : user ? SIDE_USER : SIDE_KERNEL);
     if ('error' in range) return range;
@@ -1046,6 +1068,16 @@ export class RegionOpGenerator {
     return this.held.some((h) => first >= h.first && first + count <= h.first + h.count);
   }
 
+  /** Frames beyond RAM that FIXED targets may name (device memory: nobody's, never touched). */
+  isDevice(first: number, count: number): boolean {
+    return first >= this.layout.ramFrames && first + count <= this.layout.deviceFrameLimit;
+  }
+
+  /** Frames a FIXED target may use: the test's own, or device memory. */
+  mayTarget(first: number, count: number): boolean {
+    return this.holdsFrames(first, count) || this.isDevice(first, count);
+  }
+
   heldCount(): number {
     return this.held.reduce((n, h) => n + h.count, 0);
   }
@@ -1176,8 +1208,22 @@ export class RegionOpGenerator {
     return flags;
   }
 
-  /** A FIXED target for `pages` pages: frames the test holds (taken now if needed), or 0n. */
+  /**
+   * A FIXED target for `pages` pages: frames the test holds (taken now if needed), or device
+   * memory beyond RAM (large-page aligned when the size allows), or 0n.
+   */
+  private deviceTarget(r: Choices, pages: number): bigint {
+    const align = pages >= 262144 && this.layout.searchAligns[0] === 262144 ? 262144 : pages >= this.large ? this.large : r.pick([1, 8]);
+    const lowest = Math.max(this.layout.ramFrames, this.layout.deviceFrameLimit > 2 ** 20 && r.chance(0.5) ? 2 ** 20 : 0);
+    const highest = this.layout.deviceFrameLimit - pages - align;
+    return highest > lowest ? pageToAddress(Math.ceil(r.range(lowest, highest) / align) * align) : 0n;
+  }
+
   private fixedTarget(r: Choices, pages: number): bigint {
+    if (r.chance(0.3)) {
+      const device = this.deviceTarget(r, pages);
+      if (device !== 0n) return device;
+    }
     const fits = this.held.filter((h) => h.count >= pages);
     if (fits.length > 0 && r.chance(0.6)) {
       const h = r.pick(fits);
@@ -1198,7 +1244,7 @@ export class RegionOpGenerator {
   private fixedOk(c: RegionCall): boolean {
     const e = expectCall(this.model, c);
     const plan = e.fn === 'alloc' && 'ok' in e.expectation ? e.expectation.plan : e.fn === 'resize' && 'ok' in e.expectation && e.expectation.kind === 'grow' ? e.expectation.plan : null;
-    return plan === null || !plan.fixed || this.holdsFrames(plan.targetFrame, plan.pages);
+    return plan === null || !plan.fixed || this.mayTarget(plan.targetFrame, plan.pages);
   }
 
   /** Keeps `inject` only where the model says frames may be taken. */
@@ -1228,11 +1274,16 @@ export class RegionOpGenerator {
     const inject = this.injectFor(r);
     let flags = this.flagsFor(r, space);
     if (this.model.mappedPages().own > this.limits.ownPages || this.model.extents.length > this.limits.extents) flags &= ~REGION_COMMIT;
-    const pages = this.pagesFor(r, (flags & REGION_COMMIT) !== 0);
+    let pages = this.pagesFor(r, (flags & REGION_COMMIT) !== 0);
     let target = 0n;
+    let hugeDevice = false;
     if ((flags & REGION_COMMIT) !== 0 && r.chance(0.15)) {
-      target = this.fixedTarget(r, pages);
+      // now and then a gigabyte of device memory in long mode: 1 GiB leaves, split by later frees
+      hugeDevice = this.layout.searchAligns[0] === 262144 && r.chance(0.15);
+      if (hugeDevice) pages = 262144 * r.range(1, 2) + r.pick([0, 0, 1, 512]);
+      target = hugeDevice ? this.deviceTarget(r, pages) : this.fixedTarget(r, pages);
       if (target !== 0n) flags |= REGION_FIXED;
+      else if (hugeDevice) flags &= ~REGION_COMMIT;
     }
     const bounds = this.model.spaceBounds(space);
     let base: bigint;
@@ -1241,8 +1292,8 @@ export class RegionOpGenerator {
     if (space === 'kernel' && how < 25) {
       kernelApi = true;
       base = 0n;
-    } else if (how < 55) {
-      base = pageToAddress(this.placeFor(r, space, pages));
+    } else if (how < 55 || hugeDevice) {
+      base = pageToAddress(hugeDevice ? Math.floor(this.placeFor(r, space, pages) / 262144) * 262144 : this.placeFor(r, space, pages));
     } else if (how < 75) {
       base = 0n;
     } else {
@@ -1321,8 +1372,14 @@ export class RegionOpGenerator {
     const x = r.int(100);
     if (extents.length === 0 || x >= 88) {
       // invalid frees
-      const bad = r.int(6);
+      const bad = r.int(7);
       const recent = this.recentlyFreed[r.int(Math.max(1, this.recentlyFreed.length))];
+      if (bad === 6 && this.layout.ioWindows.length > 0) {
+        // the I/O window is unmapIOMemory's: any range touching it is refused
+        const w = r.pick(this.layout.ioWindows);
+        const at = r.pick([w.start - 1, w.start, w.start + r.int(w.end - w.start), w.end - 1]);
+        return free(Math.max(at, this.layout.kernel.start), pageToAddress(1 + r.int(3)));
+      }
       if (bad === 0 && recent !== undefined) return free(recent.page, pageToAddress(recent.pages)); // double free
       if (bad === 1 && extents.length > 0) {
         const e = r.pick(extents);
@@ -1388,7 +1445,7 @@ export class RegionOpGenerator {
     if (grow && (flags & REGION_FIXED) !== 0) {
       // the target grows with the region: the test must hold the frames after it
       const first = e.fixed && e.frames !== null ? e.frames[0]! : -1;
-      if (first >= 0 && pages === e.pages && this.holdsFrames(first + pages, newPages - pages)) target = pageToAddress(first);
+      if (first >= 0 && pages === e.pages && this.mayTarget(first + pages, newPages - pages)) target = pageToAddress(first);
       else {
         const h = this.held.find((run) => run.count >= newPages);
         if (h !== undefined && r.chance(0.5)) target = pageToAddress(h.first);
@@ -1489,7 +1546,7 @@ export class RegionOpGenerator {
       start = pageToAddress(f.start + r.int(Math.min(64, f.end - f.start))) + BigInt(1 + r.int(4095)); // unaligned, in a free page
     } else if (x < 80) {
       const b = this.model.spaceBounds(space);
-      start = pageToAddress(b.end - r.range(1, 64));
+      start = pageToAddress(b.end - (r.chance(0.5) ? 1 : r.range(2, 64))) + (r.chance(0.3) ? BigInt(1 + r.int(4095)) : 0n); // near the end, maybe unaligned
     } else if (x < 88) {
       const b = this.model.spaceBounds(space);
       start = pageToAddress(b.start);
@@ -1502,6 +1559,7 @@ export class RegionOpGenerator {
       else if (bad === 2) start = this.layout.addressBits === 32 ? 1n << 32n : 1n << BigInt(this.layout.addressBits - 1);
       else start = BigInt(r.int(0x400000));
     }
+    if (this.limits.avoid.has('find-edge')) start &= ~4095n; // (bug 6: unaligned starts next to a space's edge)
     this.make({ fn: 'findFreeRegion', start, size });
   }
 

@@ -192,7 +192,6 @@ const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
     rec.step('portWriteCr3', kernelRoot * 4096, 0);
     rec.step('virtualSpacePoolInit', 0x300000, foldHi, rec.step('virtualSpacePoolBytes', POOL_NODES));
     kernelSpace = rec.step('virtualSpaceCreate', 0, -0x8000, 0, 0);
-    rec.step('virtualSpaceReserve', kernelSpace, 0x80000000 | 0, -1, 262144);
     searchLo = 0;
     searchHi = -0x8000 + 0x100;
   } else {
@@ -205,11 +204,13 @@ const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
     rec.step('tableAccessDirect', 0xc0000000 | 0, 0, 0x8000);
     rec.step('virtualSpacePoolInit', 0x300000, 0, rec.step('virtualSpacePoolBytes', POOL_NODES));
     kernelSpace = rec.step('virtualSpaceCreate', 0xc0000000 | 0, 0, 0, 1);
-    rec.step('virtualSpaceReserve', kernelSpace, 0xc0000000 | 0, 0, 0x8000);
     searchLo = 0xd0000000 | 0;
     searchHi = 0;
   }
   rec.step('regionsInit', kernelRoot, kernelSpace, searchLo, searchHi);
+  // the set-up's view of memory: the direct-map window (1 GiB) or low memory at 0xC0000000
+  if (x86) rec.step('regionsReserveWindow', 0x80000000 | 0, -1, 262144);
+  else rec.step('regionsReserveWindow', 0xc0000000 | 0, 0, 0x8000);
   const userRoot = rec.step('addressSpaceCreate');
   const userSpace = x86 ? rec.step('virtualSpaceCreate', 0x400000, 0, 0, 0x8000) : rec.step('virtualSpaceCreate', 0x400000, 0, 0xc0000000 | 0, 0);
   rec.step('regionsUseUserSpace', userRoot, userSpace);
@@ -222,6 +223,7 @@ const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
   if (kernelRoot <= 0 || userRoot <= 0 || kernelSpace <= 0 || userSpace <= 0) throw new Error(`set-up failed: roots ${kernelRoot}/${userRoot}, spaces ${kernelSpace}/${userSpace}`);
   const searchBase = Number(((BigInt(searchHi >>> 0) << 32n) | BigInt(searchLo >>> 0)) / 4096n);
   const layout = layoutFor(mode, searchBase);
+  layout.ramFrames = FRAMES;
   if (x86) {
     const window = 2 ** 52 - 0x80000;
     layout.setupTaken = [{ start: window, end: window + 0x40000 }];

@@ -48,8 +48,8 @@ export const setUpX86_64 = (levels: 4 | 5, ramBytes = 256 * 1024 * 1024, feature
 import { addressSpaceKernelCreate } from '../../src/paging/address-spaces.ts';
 import { walkMapRange } from '../../src/paging/walker.ts';
 import { virtualSpacePoolInit, virtualSpacePoolBytes } from '../../src/region/virtual-space-pool.ts';
-import { virtualSpaceCreate, virtualSpaceReserve } from '../../src/region/virtual-space.ts';
-import { regionsInit, regionsUseUserSpace } from '../../src/region/regions.ts';
+import { virtualSpaceCreate } from '../../src/region/virtual-space.ts';
+import { regionsInit, regionsReserveWindow, regionsUseUserSpace } from '../../src/region/regions.ts';
 import { ioMappingsInit } from '../../src/region/io-mappings.ts';
 
 const IO_REGISTRY_FRAME = 0x3fc; // 16 KiB, after the pool
@@ -85,15 +85,15 @@ export const setUpRegionsX86_64 = (levels: 4 | 5, ramBytes = 256 * 1024 * 1024):
   if (virtualSpacePoolInit((0x80000000 + POOL_FRAME * 4096) | 0, -1, poolBytes) < 0) throw new Error('pool');
   const kernelStartHi = levels === 5 ? -0x1000000 : -0x8000;
   const kernelSpace = virtualSpaceCreate(0, kernelStartHi, 0, 0);
-  // the direct-map window: 0xFFFFFFFF80000000, 1 GiB
-  if (virtualSpaceReserve(kernelSpace, 0x80000000 | 0, -1, 262144) !== 0) throw new Error('reserve window');
   const kernelRegionsLo = 0;
   const kernelRegionsHi = kernelStartHi + 0x100; // 1 TiB into the kernel half
-  regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, kernelRegionsHi);
+  if (regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, kernelRegionsHi) !== 0) throw new Error('regions');
+  // the direct-map window: 0xFFFFFFFF80000000, 1 GiB
+  if (regionsReserveWindow(0x80000000 | 0, -1, 262144) !== 0) throw new Error('reserve window');
   // the I/O window: 16 MiB just below the kernel-region base
   const ioHi = kernelRegionsHi - 1;
   const ioLo = -IO_WINDOW_PAGES * 4096;
-  if (virtualSpaceReserve(kernelSpace, ioLo, ioHi, IO_WINDOW_PAGES) !== 0) throw new Error('io window');
+  if (regionsReserveWindow(ioLo, ioHi, IO_WINDOW_PAGES) !== 0) throw new Error('io window');
   if (ioMappingsInit(ioLo, ioHi, IO_WINDOW_PAGES, (0x80000000 + IO_REGISTRY_FRAME * 4096) | 0, -1, 16384) !== 0) throw new Error('io');
   const userRoot = addressSpaceCreate();
   const userSpace = virtualSpaceCreate(0x400000, 0, 0, levels === 5 ? 0x1000000 : 0x8000);
@@ -143,11 +143,11 @@ export const setUpRegionsI386 = (mode: 'two-level' | 'pae', ramBytes = 256 * 102
   const poolBytes = virtualSpacePoolBytes(32000);
   if (virtualSpacePoolInit(POOL_FRAME * 4096, 0, poolBytes) < 0) throw new Error('pool');
   const kernelSpace = virtualSpaceCreate(I386_KERNEL_BASE, 0, 0, 1);
-  if (virtualSpaceReserve(kernelSpace, I386_KERNEL_BASE, 0, I386_LOWMEM_FRAMES) !== 0) throw new Error('reserve lowmem');
   const kernelRegionsLo = 0xd0000000 | 0;
-  regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, 0);
+  if (regionsInit(kernelRoot, kernelSpace, kernelRegionsLo, 0) !== 0) throw new Error('regions');
+  if (regionsReserveWindow(I386_KERNEL_BASE, 0, I386_LOWMEM_FRAMES) !== 0) throw new Error('reserve lowmem');
   // the I/O window: 16 MiB at 0xCF000000
-  if (virtualSpaceReserve(kernelSpace, 0xcf000000 | 0, 0, IO_WINDOW_PAGES) !== 0) throw new Error('io window');
+  if (regionsReserveWindow(0xcf000000 | 0, 0, IO_WINDOW_PAGES) !== 0) throw new Error('io window');
   if (ioMappingsInit(0xcf000000 | 0, 0, IO_WINDOW_PAGES, IO_REGISTRY_FRAME * 4096, 0, 16384) !== 0) throw new Error('io');
   const userRoot = addressSpaceCreate();
   const userSpace = virtualSpaceCreate(0x400000, 0, I386_KERNEL_BASE, 0);

@@ -11,8 +11,8 @@ import { archPagingInit } from '../../../src/paging/backend.ts';
 import { tableAccessDirect } from '../../../src/paging/table-access.ts';
 import { addressSpaceKernelCreate } from '../../../src/paging/address-spaces.ts';
 import { virtualSpacePoolInit, virtualSpacePoolBytes } from '../../../src/region/virtual-space-pool.ts';
-import { virtualSpaceCreate, virtualSpaceReserve } from '../../../src/region/virtual-space.ts';
-import { regionsInit, allocKernelRegion, allocRegion, freeRegion, findFreeRegion } from '../../../src/region/regions.ts';
+import { virtualSpaceCreate } from '../../../src/region/virtual-space.ts';
+import { regionsInit, regionsReserveWindow, allocKernelRegion, allocRegion, freeRegion, findFreeRegion } from '../../../src/region/regions.ts';
 import { isErrorCode } from '../../../src/errors.ts';
 
 const BENCH_DIRECT_HI: number = -32768; // 0xFFFF8000_00000000
@@ -36,8 +36,8 @@ export const benchRegionsInit = (frames: number): number => {
   portWriteCr3(root << 12, root >>> 20);
   virtualSpacePoolInit(BENCH_POOL, BENCH_DIRECT_HI, virtualSpacePoolBytes(250000));
   const space: number = virtualSpaceCreate(0, BENCH_DIRECT_HI, 0, 0);
-  virtualSpaceReserve(space, 0, BENCH_DIRECT_HI, frames);
   regionsInit(root, space, 0, BENCH_REGIONS_HI);
+  regionsReserveWindow(0, BENCH_DIRECT_HI, frames);
   return root;
 };
 
