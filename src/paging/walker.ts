@@ -82,13 +82,13 @@ export const walkRootIsActive = (root: number): number => {
 };
 
 /** Pages (4 KiB) that one entry at `level` maps, as a shift: 0, 9 (or 10), 18... */
-const walkSpanPagesShift = (level: number): number => (archLevelShift(level) - 12) | 0;
+export const walkSpanPagesShift = (level: number): number => (archLevelShift(level) - 12) | 0;
 
 /**
  * Pages from (lo, hi) to the end of the entry at `level` that maps it, capped at 2^31 - 1 (an
  * entry high in the tree spans far more pages than an int32 counts).
  */
-const walkPagesToEntryEnd = (level: number, lo: number, hi: number): number => {
+export const walkPagesToEntryEnd = (level: number, lo: number, hi: number): number => {
   const shift: number = archLevelShift(level);
   // the address inside the entry's span, in pages: bits 12 .. shift-1 of (lo, hi)
   const pageLo: number = (lo >>> 12) | (hi << 20);
@@ -107,18 +107,24 @@ const walkPagesToEntryEnd = (level: number, lo: number, hi: number): number => {
 };
 
 /** (lo, hi) + pages * 4096. */
-const walkAdvance = (lo: number, hi: number, pages: number): number => {
+export const walkAdvance = (lo: number, hi: number, pages: number): number => {
   const offsetLo: number = shiftLeft64(pages, 0, 12);
   const offsetHi: number = pairHi;
   return add64(lo, hi, offsetLo, offsetHi);
 };
 
+/** walkDescend's modes: only look; create what is missing (and widen); widen what is there. */
+export const WALK_LOOK: number = 0;
+export const WALK_CREATE: number = 1;
+export const WALK_WIDEN: number = 2;
+
 /**
  * Descends from `root` towards (lo, hi) and returns the frame of the table at `targetLevel` that
- * holds its entry. With create = 1, missing tables are created (zeroed, counted) and existing
+ * holds its entry. With WALK_CREATE, missing tables are created (zeroed, counted) and existing
  * intermediate entries widened to `flags`; a large leaf in the way is ERR_ALREADY_MAPPED, a
- * failed table allocation ERR_OUT_OF_MEMORY. With create = 0, the walk stops at the first entry
- * that is not present or is a leaf: it returns that table, and walkLevel tells its level.
+ * failed table allocation ERR_OUT_OF_MEMORY. With WALK_LOOK, the walk stops at the first entry
+ * that is not present or is a leaf: it returns that table, and walkLevel (walkDescendLevel())
+ * tells its level. WALK_WIDEN walks like WALK_LOOK but widens the entries it passes to `flags`.
  */
 export const walkDescend = (root: number, lo: number, hi: number, targetLevel: number, flags: number, create: number): number => {
   let table: number = root;
@@ -130,7 +136,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
     if (archEntryPresent(entryLo, entryHi) !== 0) {
       if (archEntryIsLeaf(level, entryLo, entryHi) !== 0) {
         walkLevel = level;
-        return create !== 0 ? ERR_ALREADY_MAPPED : table;
+        return create === WALK_CREATE ? ERR_ALREADY_MAPPED : table;
       }
       if (create !== 0 && (archEntryFlags(entryLo, entryHi) & tableFlags) !== tableFlags) {
         const widenedLo: number = archTableEntryWiden(entryLo, entryHi, tableFlags);
@@ -140,7 +146,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
       table = archEntryFrame(level, entryLo, entryHi);
       continue;
     }
-    if (create === 0) {
+    if (create !== WALK_CREATE) {
       walkLevel = level;
       return table;
     }
@@ -157,6 +163,9 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
   walkLevel = targetLevel;
   return table;
 };
+
+/** The level of the table the last walkDescend returned. */
+export const walkDescendLevel = (): number => walkLevel;
 
 /**
  * Releases the tables on the way to (lo, hi) that hold no entry any more, bottom up: each is
@@ -311,6 +320,21 @@ const walkSplitAt = (root: number, lo: number, hi: number): number => {
 };
 
 /**
+ * Splits the large leaves that straddle either end of [(lo, hi), + pages), so that every leaf is
+ * wholly inside or wholly outside the range. All the tables it needs are taken first: without
+ * them nothing changes (ERR_OUT_OF_MEMORY). Part of an operation: the caller gathers the flush.
+ */
+export const walkSplitEnds = (root: number, lo: number, hi: number, pages: number): number => {
+  const endLo: number = walkAdvance(lo, hi, pages);
+  const endHi: number = pairHi;
+  const splits: number = (walkSplitsNeeded(root, lo, hi) + walkSplitsNeeded(root, endLo, endHi)) | 0;
+  if (splits > 0 && walkReserveSpares(splits) !== ERR_NONE) return ERR_OUT_OF_MEMORY;
+  walkSplitAt(root, lo, hi);
+  walkSplitAt(root, endLo, endHi);
+  return walkReturnSpares();
+};
+
+/**
  * Unmaps [(lo, hi), + pages) in the hierarchy of `root`: every mapped page goes (holes are
  * fine), the frames the manager owns are freed when freeFrames is 1, emptied tables are released,
  * and the TLB is flushed as the change needs. Large pages that straddle an end are split first;
@@ -319,16 +343,10 @@ const walkSplitAt = (root: number, lo: number, hi: number): number => {
  */
 export const walkUnmapRange = (root: number, lo: number, hi: number, pages: number, freeFrames: number): number => {
   tlbGatherBegin(walkRootIsActive(root));
-  const endLo: number = walkAdvance(lo, hi, pages);
-  const endHi: number = pairHi;
-  const splits: number = (walkSplitsNeeded(root, lo, hi) + walkSplitsNeeded(root, endLo, endHi)) | 0;
-  if (splits > 0 && walkReserveSpares(splits) !== ERR_NONE) {
+  if (walkSplitEnds(root, lo, hi, pages) !== ERR_NONE) {
     tableAccessDone();
     return ERR_OUT_OF_MEMORY;
   }
-  walkSplitAt(root, lo, hi);
-  walkSplitAt(root, endLo, endHi);
-  walkReturnSpares();
   const unmapped: number = walkClearRange(root, lo, hi, pages, freeFrames);
   tlbGatherFinish();
   tableAccessDone();

@@ -31,6 +31,7 @@ import {
 import { add64, addCarries64, compareU64, pairHi, returnPair, sub64 } from '../int64/pair.ts';
 import { archCanonical, archFrameLimit, archLeafAllowed, archLevelShift, archUserStartLo, archUserStartHi, archUserEndLo, archUserEndHi, archKernelStartLo, archKernelStartHi } from '../paging/backend.ts';
 import { walkMapRange, walkUnmapRange, walkRangeIsUnmapped, walkTranslate } from '../paging/walker.ts';
+import { walkProtectRange } from '../paging/walker-protect.ts';
 import { PAGE_WRITE, PAGE_USER, PAGE_NO_EXECUTE, PAGE_UNCACHED, PAGE_WRITE_THROUGH, PAGE_FOREIGN, PAGE_IO } from '../paging/page-flags.ts';
 import {
   virtualSpaceCreate,
@@ -301,6 +302,27 @@ export const freeRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeH
   if (unmapped < 0) return unmapped;
   virtualSpaceRelease(callSpace, baseLo, baseHi, callPages);
   return ERR_NONE;
+};
+
+/** The flags protectRegion takes: the new rights, and USER to say which side the range is on. */
+const REGION_PROTECT_FLAGS: number = REGION_READWRITE | REGION_NO_EXECUTE | REGION_USER;
+
+/**
+ * ProtectRegion (mprotect): gives the mapped pages of [base, base + size) the rights in `flags`
+ * (READWRITE or read-only, NO_EXECUTE; USER must say the range is in user space, as for
+ * AllocRegion). Every page must be taken (ERR_NOT_MAPPED otherwise); reserved-only pages are
+ * skipped; the set-up's windows and the I/O window are refused (ERR_PERMISSION). Frames, cache
+ * and ownership stay. Rights that shrink are flushed from the TLB before it returns.
+ */
+export const protectRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number, flags: number): number => {
+  if ((flags & ~REGION_PROTECT_FLAGS) !== 0) return ERR_INVALID_ARGUMENT;
+  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
+  if (sizeCheck !== ERR_NONE) return sizeCheck;
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (regionTouchesWindow(baseLo, baseHi) === 1) return ERR_PERMISSION;
+  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  return walkProtectRange(callRoot, baseLo, baseHi, callPages, regionPageFlags(flags));
 };
 
 /** IsRegionFree: 1 when no page of the range is taken (reserved or mapped), 0 otherwise, or an error. */

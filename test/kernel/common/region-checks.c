@@ -51,6 +51,25 @@ static void check_kernel_regions(int32_t mode) {
   report_check("regions.read-only-read-ok", glue_probe(lo, hi32(region), 0) == -1, "base", region);
   mm_freeRegion(lo, hi32(region), 4096, 0);
 
+  /* protectRegion: a page written through (its translation in the TLB) and then made read-only
+   * faults on the next write - the reduction was flushed - keeps its data, and is writable again */
+  lo = mm_allocKernelRegion(0, 0, 2 * 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
+  region = pair(lo);
+  *at(region + 4096) = 0x9a9e;
+  code = mm_protectRegion(lo32(region + 4096), hi32(region), 4096, 0, 0);
+  report_check("regions.protect-read-only", code == 0, mm_error_name(code), (uint32_t)code);
+  code = glue_probe(lo32(region + 4096), hi32(region), 1);
+  report_check("regions.protected-write-faults", code == (int32_t)(PF_PRESENT | PF_WRITE), "error", (uint32_t)code);
+  report_check("regions.protected-keeps-data", *at(region + 4096) == 0x9a9e, "base", region);
+  report_check("regions.protect-leaves-neighbour", glue_probe(lo, hi32(region), 1) == -1, "base", region);
+  code = mm_protectRegion(lo32(region + 4096), hi32(region), 4096, 0, MM_REGION_READWRITE);
+  report_check("regions.protect-writable-again", code == 0 && glue_probe(lo32(region + 4096), hi32(region), 1) == -1, mm_error_name(code),
+               (uint32_t)code);
+  mm_freeRegion(lo, hi32(region), 2 * 4096, 0);
+  /* the set-up's windows belong to others: freeRegion refuses the direct map */
+  code = mm_freeRegion(mm_archDirectMapStartLo(), mm_archDirectMapStartHi(), 4096, 0);
+  report_check("regions.direct-map-free-refused", code == MM_ERR_PERMISSION, mm_error_name(code), (uint32_t)code);
+
   /* NX: a fetch from a no-execute page faults (PAE, x86-64); an executable page runs a ret */
   lo = mm_allocKernelRegion(0, 0, 2 * 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
   region = pair(lo);
@@ -163,6 +182,10 @@ static void check_user_space(void) {
   *at(0x00800000) = 0x05e40000u; /* the kernel writes the user page through the user's own root */
   int32_t code = glue_probe_user(0x00800000, 0, 1, 0x00400000, 0);
   report_check("user.ring3-writes-user-page", code == -1, "error", (uint32_t)code);
+  /* the user page made read-only while its root is loaded: ring 3's next write faults */
+  int32_t protect = mm_protectRegion(0x00800000, 0, 4096, 0, MM_REGION_USER);
+  code = glue_probe_user(0x00800000, 0, 1, 0x00400000, 0);
+  report_check("user.ring3-protected-write-faults", protect == 0 && code == (int32_t)(PF_PRESENT | PF_WRITE | PF_USER), "error", (uint32_t)code);
   code = glue_probe_user(lo32(kernel_page), hi32(kernel_page), 0, 0x00400000, 0);
   report_check("user.ring3-kernel-page-faults", code == (int32_t)(PF_PRESENT | PF_USER), "error", (uint32_t)code);
   code = glue_probe_user(0x00801000, 0, 1, 0x00400000, 0);
