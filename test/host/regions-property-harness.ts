@@ -64,22 +64,38 @@
  *   and their counters, both roots' leaves, the bitmap, the free count, both indexes) is digested
  *   before the call, and if the call fails, it must be ERR_OUT_OF_MEMORY and the digest unchanged.
  *
- * Counts: OPS_PER_MODE operations per mode (TSMM_REGIONS_OPS overrides the default), in runs of
- * STEPS operations on average (lengths 1 .. 2 * STEPS - 1) from a fresh machine each. Measured on
- * the development machine, one core: 10^5 operations take about 43 s in two-level mode, 25 s in
- * PAE, 45 s in 4-level and 48 s in 5-level mode. The REGRESSION_SEEDS (test/fixtures/
- * regions-seeds.ts) run first, in their own test, then two runs of each FIXED_SEED, then runs from
- * seeds derived from the base seed (TSMM_REGIONS_SEED: a number, or 'random'; printed) until
- * OPS_PER_MODE operations have run. A failure names the mode, the seed, fast-check's path and
- * the failing step, then shrinks the sequence (ops after the failing step dropped, then chunks of
- * ops while it fails the same way, for at most SHRINK_SECONDS; TSMM_REGIONS_NO_SHRINK=1 skips
- * it) and prints it ready to paste into the fixtures. TSMM_REGIONS_FULL sets the share of
- * full-check runs; TSMM_REGIONS_IGNORE looks past known bugs while hunting for others (IGNORED).
+ * Files: this harness holds the machinery; test/host/regions-property-<mode>.test.ts runs it for
+ * one paging mode each (so that vitest can give each mode its own worker and each file stays
+ * short), and test/host/regions-property.test.ts holds the minimal reproductions of the bugs found.
+ *
+ * Counts: OPS_PER_MODE random operations per mode (10^5 by default; TSMM_REGIONS_OPS overrides
+ * it), in runs of STEPS operations on average (lengths 1 .. 2 * STEPS - 1) from a fresh machine
+ * each. Measured on the development machine, one core: 10^5 operations take about 43 s in
+ * two-level mode, 25 s in PAE, 45 s in 4-level and 48 s in 5-level mode. Per mode, in this order
+ * and each in its own test: the REGRESSION_SEEDS (test/fixtures/regions-seeds.ts), two runs of each
+ * FIXED_SEED, then runs from seeds derived from the base seed until OPS_PER_MODE operations have
+ * run. The base seed is FRESH on every run (drawn at random and printed:
+ * "[regions <mode>] base seed N"); TSMM_REGIONS_SEED=N fixes it, and replays the whole test of a
+ * mode exactly: `TSMM_REGIONS_SEED=N npx vitest run test/host/regions-property-<mode>.test.ts`.
+ * Each mode prints a summary: seed, ops, runs, calls, errors, injected failures, large leaves, time.
+ *
+ * The runs are asynchronous: fast-check's async runner, and the test yields to the event loop
+ * (setImmediate) before every run and every shrinking try, so vitest's worker keeps answering its
+ * RPCs (a synchronous 20,000-op test once failed the whole vitest run with "Timeout calling
+ * onTaskUpdate": the worker's event loop was blocked for more than a minute). Per-test timeouts are
+ * generous (RANDOM_TIMEOUT_MS: a slow CI day must not fail the test).
+ *
+ * A failure names the mode, the seed, fast-check's path and the failing step, then shrinks the
+ * sequence (ops after the failing step dropped, then chunks of ops while it fails the same way, for
+ * at most SHRINK_SECONDS; TSMM_REGIONS_NO_SHRINK=1 skips it) and prints it ready to paste into the
+ * fixtures. TSMM_REGIONS_FULL sets the share of full-check runs; TSMM_REGIONS_IGNORE looks past
+ * known bugs while hunting for others (IGNORED).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { setUpRegionsI386, setUpRegionsX86_64, type RegionSetup } from '../support/paging-setup.ts';
 import {
@@ -155,13 +171,17 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 // ---- knobs -----------------------------------------------------------------------------------
 
-const RAM_BYTES = 128 * 1024 * 1024;
+export const RAM_BYTES = 128 * 1024 * 1024;
 /** Mean operations per run (lengths are drawn from 1 .. 2 * STEPS - 1). */
 const STEPS = 1000;
-// `make test` runs 5,000 per mode from a fixed base seed for now (deterministic landing, and each
-// synchronous run short enough for vitest's worker heartbeat); set
-// TSMM_REGIONS_OPS=100000 and TSMM_REGIONS_SEED=random for the full randomised run.
-const OPS_PER_MODE = Number(process.env.TSMM_REGIONS_OPS ?? 5_000);
+/** Random operations per mode (the fixed and regression seeds come on top). */
+export const OPS_PER_MODE = Number(process.env.TSMM_REGIONS_OPS ?? 100_000);
+/** Timeout of the random test of a mode: 10^5 ops take under a minute; a slow CI day must not fail it. */
+const RANDOM_TIMEOUT_MS = 20 * 60_000;
+/** Timeout of the regression and fixed-seed tests (a failure shrinks for up to SHRINK_SECONDS). */
+const REPLAY_TIMEOUT_MS = 10 * 60_000;
+/** At most this many fast-check runs per seed (a seed's runs are replayed together by its path). */
+const RUNS_PER_SEED = 25;
 /** Share of runs (percent) that run the full checks after every step. */
 const FULL_CHECK_PERCENT = Number(process.env.TSMM_REGIONS_FULL ?? 10);
 /** In a full-check run, listMappings() every this many steps (and at the end of every run). */
@@ -878,6 +898,9 @@ const runOnce = (mode: ModeName, full: number, ops: readonly RegionOp[], totals:
   totals.listMappings += run.stats.listMappings;
 };
 
+/** Lets the event loop run (vitest's worker answers its RPCs there): before every run and every shrinking try. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The failure of a run of `ops`, or null. */
 const failureOf = (mode: ModeName, full: number, ops: readonly RegionOp[]): CheckFailure | null => {
   try {
@@ -895,7 +918,12 @@ const failureOf = (mode: ModeName, full: number, ops: readonly RegionOp[]): Chec
  * SHRINK_SECONDS. (fast-check's own shrinking is slow here: removing an op changes how every
  * later op is interpreted, and each try is a whole run.)
  */
-const shrinkOps = (mode: ModeName, full: number, ops: readonly RegionOp[], first: CheckFailure): { ops: RegionOp[]; failure: CheckFailure; tries: number } => {
+const shrinkOps = async (
+  mode: ModeName,
+  full: number,
+  ops: readonly RegionOp[],
+  first: CheckFailure,
+): Promise<{ ops: RegionOp[]; failure: CheckFailure; tries: number }> => {
   const deadline = performance.now() + SHRINK_SECONDS * 1000;
   let best = ops.slice(0, first.step);
   let failure = first;
@@ -906,6 +934,7 @@ const shrinkOps = (mode: ModeName, full: number, ops: readonly RegionOp[], first
     for (let i = 0; i < best.length && performance.now() < deadline; ) {
       const candidate = [...best.slice(0, i), ...best.slice(i + chunk)];
       tries++;
+      await yieldToEventLoop();
       const f = candidate.length > 0 ? failureOf(mode, full, candidate) : null;
       if (f !== null && f.signature === first.signature) {
         best = candidate.slice(0, f.step);
@@ -918,17 +947,27 @@ const shrinkOps = (mode: ModeName, full: number, ops: readonly RegionOp[], first
   return { ops: best, failure, tries };
 };
 
-/** Runs fast-check with a seed; on failure, a message with everything needed to replay. */
-const checkSeed = (mode: ModeName, seed: number, numRuns: number, totals: ModeTotals, path?: string): void => {
-  const details = fc.check(
-    fc.property(runArb, ({ full, ops }) => runOnce(mode, full, ops, totals)),
+/** How to run one mode's file again with the same seeds. */
+const replayHint = (mode: ModeName, baseSeed: number): string => `TSMM_REGIONS_SEED=${baseSeed} npx vitest run test/host/regions-property-${mode}.test.ts`;
+
+/**
+ * Runs fast-check with a seed (its async runner: the event loop runs between runs); on failure,
+ * throws a message with everything needed to replay, and the shrunk case ready for the fixtures.
+ */
+const checkSeed = async (mode: ModeName, seed: number, numRuns: number, totals: ModeTotals, path?: string, hint = ''): Promise<void> => {
+  const details = await fc.check(
+    fc.asyncProperty(runArb, async ({ full, ops }) => {
+      await yieldToEventLoop();
+      runOnce(mode, full, ops, totals);
+    }),
     { seed, numRuns, path, endOnFailure: true },
   );
   if (!details.failed) return;
   const example = details.counterexample?.[0];
   const first = details.errorInstance;
   if (example === undefined || !(first instanceof CheckFailure)) throw first;
-  const shrunk = process.env.TSMM_REGIONS_NO_SHRINK === '1' ? { ops: example.ops.slice(0, first.step), failure: first, tries: 0 } : shrinkOps(mode, example.full, example.ops, first);
+  const shrunk =
+    process.env.TSMM_REGIONS_NO_SHRINK === '1' ? { ops: example.ops.slice(0, first.step), failure: first, tries: 0 } : await shrinkOps(mode, example.full, example.ops, first);
   const entry = JSON.stringify({ mode, note: 'TODO: the bug', seed, path: details.counterexamplePath, full: example.full, ops: shrunk.ops });
   let where = entry;
   if (entry.length > 4000) {
@@ -939,157 +978,79 @@ const checkSeed = (mode: ModeName, seed: number, numRuns: number, totals: ModeTo
   }
   throw new Error(
     `regions property test failed in ${mode}: seed ${seed}, path "${details.counterexamplePath}" - ${example.ops.length} ops, failing at step ${first.step}; ` +
-      `shrunk to ${shrunk.ops.length} ops (${shrunk.tries} tries)\n${shrunk.failure.message}\n--- add to REGRESSION_SEEDS in test/fixtures/regions-seeds.ts:\n${where}`,
+      `shrunk to ${shrunk.ops.length} ops (${shrunk.tries} tries)${hint}\n${shrunk.failure.message}\n--- add to REGRESSION_SEEDS in test/fixtures/regions-seeds.ts:\n${where}`,
   );
 };
 
-const BASE_SEED =
-  process.env.TSMM_REGIONS_SEED === 'random'
-    ? (Date.now() ^ (process.pid << 16)) >>> 0
-    : process.env.TSMM_REGIONS_SEED !== undefined
-      ? Number(process.env.TSMM_REGIONS_SEED)
-      : 20261121;
+/** TSMM_REGIONS_SEED (a number; 'random' or unset: a fresh one). */
+const baseSeedOf = (value: string | undefined): number => {
+  if (value === undefined || value === '' || value === 'random') return webcrypto.getRandomValues(new Uint32Array(1))[0]!;
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`TSMM_REGIONS_SEED must be a non-negative integer or 'random', not '${value}'`);
+  return seed >>> 0;
+};
 
-describe.each(MODES)('regions against the model, %s', (mode) => {
-  it('replays every regression seed', () => {
-    const totals = emptyTotals();
-    const failures: string[] = [];
-    for (const entry of REGRESSION_SEEDS.filter((e) => e.mode === mode)) {
-      try {
-        if (entry.ops !== undefined) runOnce(mode, entry.full ?? 0, entry.ops, totals);
-        else if (entry.seed !== undefined) checkSeed(mode, entry.seed, 1, totals, entry.path);
-      } catch (error) {
-        failures.push(`regression case "${entry.note}" fails: ${(error as Error).message.split('\n--- model')[0]}`);
+/** The base seed of this file's run (one process per test file: each mode draws its own). */
+export const BASE_SEED = baseSeedOf(process.env.TSMM_REGIONS_SEED);
+
+/** The k-th seed derived from a mode's base seed. */
+const derivedSeed = (mode: ModeName, baseSeed: number, round: number): number => (baseSeed + Math.imul(round, 0x9e3779b1) + MODES.indexOf(mode)) >>> 0;
+
+const summary = (mode: ModeName, what: string, totals: ModeTotals, seconds: number): string =>
+  `[regions ${mode}] ${what}: ${totals.ops} ops in ${totals.runs} runs (${totals.fullRuns} with full checks after every step), ${seconds.toFixed(1)} s; ` +
+  `${totals.calls} calls: ${totals.ok} succeeded, ${totals.errors} returned the expected error, ${totals.injected} with an injected failure ` +
+  `(${totals.injectedFailures} took effect); ${totals.listMappings} listMappings, ${totals.largeLeaves} large leaves seen`;
+
+/**
+ * The property tests of one paging mode: the regression cases, the fixed seeds, then OPS_PER_MODE
+ * random operations from the (fresh or given) base seed. One test file per mode calls it.
+ */
+export const regionsPropertySuite = (mode: ModeName, baseSeed = BASE_SEED): void => {
+  describe(`regions against the model, ${mode}`, () => {
+    it('replays every regression seed', async () => {
+      const totals = emptyTotals();
+      const failures: string[] = [];
+      for (const entry of REGRESSION_SEEDS.filter((e) => e.mode === mode)) {
+        await yieldToEventLoop();
+        try {
+          if (entry.ops !== undefined) runOnce(mode, entry.full ?? 0, entry.ops, totals);
+          else if (entry.seed !== undefined) await checkSeed(mode, entry.seed, 1, totals, entry.path);
+        } catch (error) {
+          failures.push(`regression case "${entry.note}" fails: ${(error as Error).message.split('\n--- model')[0]}`);
+        }
       }
-    }
-    expect(failures).toEqual([]);
-  });
+      expect(failures).toEqual([]);
+    }, REPLAY_TIMEOUT_MS);
 
-  it(`${OPS_PER_MODE} random operations, every step checked`, () => {
-    const totals = emptyTotals();
-    const started = performance.now();
-    for (const seed of FIXED_SEEDS) checkSeed(mode, seed, 2, totals);
-    let round = 0;
-    while (totals.ops < OPS_PER_MODE) {
-      const seed = (BASE_SEED + round * 0x9e3779b1 + MODES.indexOf(mode)) >>> 0;
-      const runs = Math.max(1, Math.min(50, Math.ceil((OPS_PER_MODE - totals.ops) / STEPS)));
-      console.log(`[regions ${mode}] seed ${seed}: ${runs} runs (TSMM_REGIONS_SEED=${BASE_SEED} replays this test)`);
-      checkSeed(mode, seed, runs, totals);
-      round++;
-    }
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(
-      `[regions ${mode}] ${totals.ops} ops in ${totals.runs} runs (${totals.fullRuns} with full checks after every step), ${seconds} s: ` +
-        `${totals.ok} calls succeeded, ${totals.errors} returned the expected error, ${totals.injected} injected failures ` +
-        `(${totals.injectedFailures} took effect), ${totals.listMappings} listMappings, ${totals.largeLeaves} large leaves seen`,
-    );
-    expect(totals.ops).toBeGreaterThanOrEqual(OPS_PER_MODE);
-    expect(totals.ok).toBeGreaterThan(totals.ops / 5);
-    expect(totals.largeLeaves, 'large pages were mapped').toBeGreaterThan(100);
-    expect(totals.injectedFailures, 'injected failures hit').toBeGreaterThan(10);
-  }, 600_000);
-});
+    it(`the fixed seeds (${FIXED_SEEDS.join(', ')}), two runs each`, async () => {
+      const totals = emptyTotals();
+      const started = performance.now();
+      for (const seed of FIXED_SEEDS) await checkSeed(mode, seed, 2, totals);
+      console.log(summary(mode, `fixed seeds ${FIXED_SEEDS.join(', ')}`, totals, (performance.now() - started) / 1000));
+      expect(totals.runs).toBe(2 * FIXED_SEEDS.length);
+    }, REPLAY_TIMEOUT_MS);
+
+    it(`${OPS_PER_MODE} random operations from base seed ${baseSeed}, every step checked`, async () => {
+      const hint = `\n--- replay: ${replayHint(mode, baseSeed)}`;
+      console.log(`[regions ${mode}] base seed ${baseSeed}: ${OPS_PER_MODE} random operations (${replayHint(mode, baseSeed)} replays them)`);
+      const totals = emptyTotals();
+      const started = performance.now();
+      const seeds: string[] = [];
+      for (let round = 0; totals.ops < OPS_PER_MODE; round++) {
+        const seed = derivedSeed(mode, baseSeed, round);
+        const runs = Math.max(1, Math.min(RUNS_PER_SEED, Math.ceil((OPS_PER_MODE - totals.ops) / STEPS)));
+        seeds.push(`${seed} x${runs}`);
+        await checkSeed(mode, seed, runs, totals, undefined, hint);
+      }
+      console.log(summary(mode, `base seed ${baseSeed} (seeds ${seeds.join(', ')})`, totals, (performance.now() - started) / 1000));
+      expect(totals.ops).toBeGreaterThanOrEqual(OPS_PER_MODE);
+      expect(totals.ok).toBeGreaterThan(totals.ops / 5);
+      expect(totals.largeLeaves, 'large pages were mapped').toBeGreaterThan(Math.min(100, totals.ops / 100));
+      expect(totals.injectedFailures, 'injected failures hit').toBeGreaterThan(Math.min(10, totals.ops / 1000));
+    }, RANDOM_TIMEOUT_MS);
+  });
+};
 
 function emptyTotals(): ModeTotals {
   return { ops: 0, runs: 0, fullRuns: 0, calls: 0, ok: 0, errors: 0, injected: 0, injectedFailures: 0, largeLeaves: 0, listMappings: 0 };
 }
-
-// ---- bugs found: minimal reproductions (they fail until src/ is fixed) -----------------------
-
-const setUpMode = (mode: ModeName): RegionSetup => {
-  const s = mode === 'two-level' || mode === 'pae' ? setUpRegionsI386(mode, RAM_BYTES) : setUpRegionsX86_64(mode === 'five-level' ? 5 : 4, RAM_BYTES);
-  s.machine.writeCr3(s.userRoot * 4096, 0); // a process is running
-  return s;
-};
-
-describe.each(MODES)('bugs found while testing the region API (minimal reproductions), %s', (mode) => {
-  it('bug 1: a kernel page freed while a user address space is loaded must not stay reachable through the TLB', () => {
-    // Kernel ranges are shared by every root, so a kernel mapping removed through the kernel's root
-    // disappears from the loaded user root too - but the walker flushes only when the root it
-    // changes is the one in CR3 (tlbGatherBegin(walkRootIsActive(root))), so nothing is flushed.
-    const s = setUpMode(mode);
-    const k = allocKernelRegion(0, 0, 2 * 4096, 0, REGION_COMMIT | REGION_READWRITE);
-    const hi = pairHi;
-    expect(E.isErrorCode(k)).toBe(0);
-    expect(s.machine.probe(k, hi, 1, false)).toBe(-1); // the kernel writes to it: the TLB caches it
-    expect(s.machine.probe((k + 4096) | 0, hi, 1, false)).toBe(-1); // (a second page keeps the page table alive)
-    expect(freeRegion(k, hi, 4096, 0)).toBe(E.ERR_NONE);
-    expect(s.machine.staleTlbEntries().map((e) => hexAddress(e.linear))).toEqual([]);
-    expect(s.machine.probe(k, hi, 0, false), 'the freed page faults').not.toBe(-1);
-  });
-
-  it.runIf(mode === 'four-level' || mode === 'five-level')('bug 2: growing the region at the very top of the address space must fail, not wrap to 0', () => {
-    // resizeRegion computes the tail as base + size with add64, which wraps to 0:0 at 2^64;
-    // allocRegion then takes base 0 as "search from the default base" and maps the grown part
-    // somewhere else entirely, and the resize reports success.
-    const s = setUpMode(mode);
-    const flags = REGION_COMMIT | REGION_READWRITE;
-    expect(allocRegion(-4096, -1, 0, 0, 4096, 0, flags)).toBe(-4096); // 0xFFFFFFFFFFFFF000
-    const free = frameFreeCount();
-    const mappings = s.machine.listMappings().length;
-    const result = resizeRegion(-4096, -1, 0, 0, 4096, 0, 8192, 0, flags);
-    expect(E.isErrorCode(result) === 1 ? errorName(result) : `success (${hexAddress(toAddress(result, pairHi))})`).toBe('ERR_OVERFLOW');
-    expect(frameFreeCount(), 'no frame taken').toBe(free);
-    expect(s.machine.listMappings().length, 'nothing mapped elsewhere').toBe(mappings);
-    expect(isRegionFree(s.kernelRegionsLo, s.kernelRegionsHi, 4096, 0), 'the kernel region base is still free').toBe(1);
-  });
-
-  it("bug 4: freeRegion must not free another owner's frames through the set-up's view of memory", () => {
-    // The kernel's view of physical memory (x86-64's direct map at 0xFFFFFFFF80000000, i386's low
-    // memory at 0xC0000000) is reserved in the kernel's free-space index and mapped without
-    // PAGE_FOREIGN - here by paging-setup.ts, and the same way by memory-manager-init.ts - so
-    // freeRegion accepts any part of it ("every page taken") and frees the frames behind it:
-    // frames that belong to other regions, page tables, the index's own pool. The I/O window is
-    // refused (ERR_PERMISSION); these windows are not. Freeing a user page's frame this way leaves
-    // it mapped in user space and free in the bitmap.
-    const s = setUpMode(mode);
-    expect(allocRegion(0x10000000, 0, 0, 0, 4096, 0, REGION_COMMIT | REGION_READWRITE | REGION_USER)).toBe(0x10000000);
-    const frame = mapLinearToPhysical(0x10000000, 0) >>> 12;
-    const window = mode === 'two-level' || mode === 'pae' ? 0xc0000000n : 0xffffffff80000000n;
-    const [lo, hi] = toPair(window + BigInt(frame) * 4096n);
-    const result = freeRegion(lo, hi, 4096, 0);
-    expect(frameIsFree(frame), "the user page's frame stays allocated").toBe(0);
-    expect(errorName(result)).toBe('ERR_PERMISSION');
-    expect(s.machine.translate(lo, hi, 0, false).ok, 'the kernel still sees the frame').toBe(true);
-  });
-
-  it.runIf(mode === 'two-level')('bug 5: a FIXED target that two-level entries cannot hold is refused, not truncated', () => {
-    // regionCheckFlags accepts any Target below 2^52 and walkMapRange encodes it as it is; a
-    // two-level PTE holds a 32-bit physical address and a 4 MiB PDE a 40-bit one (PSE-36), so
-    // the frame is cut: 4 GiB + 20 KiB is mapped as 20 KiB (a RAM frame of someone else - the
-    // call succeeds), and 1 TiB with a 4 MiB page as physical 0.
-    const s = setUpMode(mode);
-    const flags = REGION_COMMIT | REGION_READWRITE | REGION_USER | REGION_FIXED;
-    const small = allocRegion(0x10000000, 0, 0x5000, 1, 4096, 0, flags);
-    expect(['ERR_OUT_OF_RANGE', 'ERR_UNSUPPORTED']).toContain(errorName(small));
-    expect(s.machine.translate(0x10000000, 0, 0, true).ok, 'nothing mapped').toBe(false);
-    const large = allocRegion(0x20000000, 0, 0, 0x100, 4 << 20, 0, flags);
-    expect(['ERR_OUT_OF_RANGE', 'ERR_UNSUPPORTED']).toContain(errorName(large));
-    expect(s.machine.translate(0x20000000, 0, 0, true).ok, 'nothing mapped').toBe(false);
-  });
-
-  it('bug 6: findFreeRegion from an unaligned start searches the space the start lies in', () => {
-    // Since the fix of bug 3, findFreeRegion rounds an unaligned start up before it picks the
-    // space: a start in the last user page becomes the first kernel page, so i386 returns a
-    // kernel address for a user start (EXOS defect 6 again: the search crosses into the other
-    // half), and x86-64 reports ERR_NON_CANONICAL for a canonical start. Nothing fits at or
-    // above it in its own space: ERR_NO_FREE_REGION.
-    setUpMode(mode);
-    const userEnd = mode === 'two-level' || mode === 'pae' ? 0xc0000000n : mode === 'four-level' ? 1n << 47n : 1n << 56n;
-    const [lo, hi] = toPair(userEnd - 4096n + 0x123n);
-    const found = findFreeRegion(lo, hi, 4096, 0);
-    expect(E.isErrorCode(found) === 1 ? errorName(found) : hexAddress(toAddress(found, pairHi))).toBe('ERR_NO_FREE_REGION');
-    // the same at the other end: a start in the last page below user space (no space: an aligned
-    // start there is ERR_OUT_OF_RANGE) is answered from user space
-    const below = findFreeRegion(0x3ff123, 0, 4096, 0);
-    expect(E.isErrorCode(below) === 1 ? errorName(below) : hexAddress(toAddress(below, pairHi))).toBe(errorName(findFreeRegion(0x3ff000, 0, 4096, 0)));
-  });
-
-  it('bug 3: findFreeRegion with an unaligned start returns a range at or above it', () => {
-    // findFreeRegion searches from start & -4096, so an unaligned start in a free page gets that
-    // page back: an address below `start`, against its contract ("at or above start").
-    setUpMode(mode);
-    const found = findFreeRegion(0x10000123, 0, 4096, 0);
-    expect(hexAddress(toAddress(found, pairHi))).toBe('0x10001000');
-  });
-});
