@@ -23,7 +23,8 @@ include boot/boot.mk
 # What each kernel compiles in: its TypeScript entries (the bundler follows their imports) and
 # the C checks under test/kernel/common/.
 KERNEL_TS_COMMON := src/memory/physical-setup.ts src/memory/temporary-mappings.ts src/memory/kernel-heap.ts \
-  src/boot/memory-manager-init.ts src/boot/cpu-features.ts src/region/regions.ts src/region/io-mappings.ts src/paging/address-spaces.ts
+  src/boot/memory-manager-init.ts src/boot/cpu-features.ts src/region/regions.ts src/region/io-mappings.ts src/paging/address-spaces.ts \
+  src/region/page-directories.ts
 KERNEL_TS_i386 := test/kernel/i386/first-light.ts $(KERNEL_TS_COMMON)
 KERNEL_TS_x86-64 := test/kernel/x86-64/first-light.ts $(KERNEL_TS_COMMON)
 KERNEL_CHECKS_C := $(wildcard test/kernel/common/*.c)
@@ -51,7 +52,7 @@ $(SETUP_STAMP): tools/setup.sh package.json package-lock.json $(wildcard patches
 # The objects are listed too: the object tests (test/native/objects.test.ts) read them.
 kernels: $(ISOS) build/i386/mm.o build/x86-64/mm.o
 
-build/%/mm.ts: $(TS_SOURCES) tools/bundle.mjs | $(SETUP_STAMP)
+build/%/mm.ts: $(TS_SOURCES) tools/bundle.mjs Makefile | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(NODE) tools/bundle.mjs --arch $* $@ $(KERNEL_TS_$*)
 

@@ -110,11 +110,14 @@ export const tableZero = (level: number, frame: number): number => {
   return ERR_NONE;
 };
 
-/** A frame for a new table: reachable by the strategy and addressable by the entry format. */
-export const tableFrameAlloc = (): number => {
+/** Frames below this can hold a table: reachable by the strategy, addressable by the entry format. */
+export const tableFrameLimit = (): number => {
   const formatLimit: number = archFrameLimit();
-  return frameAllocBelow(formatLimit < directLimitFrame ? formatLimit : directLimitFrame);
+  return formatLimit < directLimitFrame ? formatLimit : directLimitFrame;
 };
+
+/** A frame for a new table (below tableFrameLimit). */
+export const tableFrameAlloc = (): number => frameAllocBelow(tableFrameLimit());
 
 /** A frame for a root (CR3 may hold fewer address bits than entries do). */
 export const tableRootFrameAlloc = (): number => {

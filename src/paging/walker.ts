@@ -38,7 +38,7 @@ import {
   archRootChangeNeedsReload,
   archFrameLimit,
 } from './backend.ts';
-import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableAccessDone } from './table-access.ts';
+import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableFrameLimit, tableAccessDone } from './table-access.ts';
 import { tlbGatherBegin, tlbGatherLeaf, tlbGatherTableChange, tlbGatherFinish } from './tlb-gather.ts';
 import { PAGE_FOREIGN, PAGE_GLOBAL, pageFlagsForTable } from './page-flags.ts';
 
@@ -53,8 +53,10 @@ let walkLeafFlags: number = 0;
 let walkLeafFrame: number = 0;
 
 /**
- * Frames taken ahead for splits (an unmap takes them all before changing anything), kept as a
- * list threaded through the frames themselves: each holds the next one's number in its first word.
+ * Frames taken ahead for new tables - by splits (an unmap takes them all before changing
+ * anything) and by allocPageTables (a block of consecutive tables) - kept as a list threaded
+ * through the frames themselves: each holds the next one's number in its first word. While the
+ * list holds frames, walkDescend builds with them instead of allocating.
  */
 let splitSpareHead: number = -1;
 
@@ -113,6 +115,46 @@ export const walkAdvance = (lo: number, hi: number, pages: number): number => {
   return add64(lo, hi, offsetLo, offsetHi);
 };
 
+/** The next spare frame (walkReserveSpares took enough). */
+const walkTakeSpare = (): number => {
+  const frame: number = splitSpareHead;
+  splitSpareHead = tableEntryRead(1, frame, 0);
+  return frame;
+};
+
+/** Gives back the spares a walk did not use. */
+export const walkReturnSpares = (): number => {
+  while (splitSpareHead >= 0) frameFree(walkTakeSpare());
+  return ERR_NONE;
+};
+
+/**
+ * Takes `count` frames for tables ahead of time, one by one or - with contiguous = 1 - as one
+ * contiguous block when the bitmap has one below the tables' limit (consecutive tables side by
+ * side: less fragmentation), else one by one; on failure gives back what it took
+ * (ERR_OUT_OF_MEMORY).
+ */
+export const walkReserveSpares = (count: number, contiguous: number): number => {
+  splitSpareHead = -1;
+  let block: number = contiguous !== 0 && count > 1 ? frameAllocContiguous(count, 1) : -1;
+  if (block >= 0 && ((block + count) | 0) > tableFrameLimit()) {
+    frameFreeRange(block, count);
+    block = -1;
+  }
+  for (let k: number = 0; k < count; k = (k + 1) | 0) {
+    // a block is threaded from its end, so the walk takes its frames in ascending order
+    const frame: number = block >= 0 ? (block + count - 1 - k) | 0 : tableFrameAlloc();
+    if (frame < 0) {
+      walkReturnSpares();
+      return ERR_OUT_OF_MEMORY;
+    }
+    // link through the frame's first word (a split overwrites every entry of the table it makes)
+    tableEntryWrite(1, frame, 0, splitSpareHead, 0);
+    splitSpareHead = frame;
+  }
+  return ERR_NONE;
+};
+
 /** walkDescend's modes: only look; create what is missing (and widen); widen what is there. */
 export const WALK_LOOK: number = 0;
 export const WALK_CREATE: number = 1;
@@ -150,7 +192,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
       walkLevel = level;
       return table;
     }
-    const fresh: number = tableFrameAlloc();
+    const fresh: number = splitSpareHead >= 0 ? walkTakeSpare() : tableFrameAlloc();
     if (fresh < 0) return ERR_OUT_OF_MEMORY;
     tableZero((level - 1) | 0, fresh);
     frameCounterSet(fresh, 0);
@@ -242,35 +284,6 @@ const walkClearRange = (root: number, lo: number, hi: number, pages: number, fre
   return unmapped;
 };
 
-/** The next spare frame (walkReserveSpares took enough). */
-const walkTakeSpare = (): number => {
-  const frame: number = splitSpareHead;
-  splitSpareHead = tableEntryRead(1, frame, 0);
-  return frame;
-};
-
-/** Gives back the spares a walk did not use. */
-const walkReturnSpares = (): number => {
-  while (splitSpareHead >= 0) frameFree(walkTakeSpare());
-  return ERR_NONE;
-};
-
-/** Takes `count` frames for splits ahead of time; on failure gives back what it took. */
-const walkReserveSpares = (count: number): number => {
-  splitSpareHead = -1;
-  for (let k: number = 0; k < count; k = (k + 1) | 0) {
-    const frame: number = tableFrameAlloc();
-    if (frame < 0) {
-      walkReturnSpares();
-      return ERR_OUT_OF_MEMORY;
-    }
-    // link through the frame's first word (a split overwrites every entry of the table it makes)
-    tableEntryWrite(1, frame, 0, splitSpareHead, 0);
-    splitSpareHead = frame;
-  }
-  return ERR_NONE;
-};
-
 /**
  * How many splits it takes so that no large leaf straddles the page boundary at (lo, hi): for
  * each large leaf around it, one table per level down to 4 KiB pages.
@@ -328,7 +341,7 @@ export const walkSplitEnds = (root: number, lo: number, hi: number, pages: numbe
   const endLo: number = walkAdvance(lo, hi, pages);
   const endHi: number = pairHi;
   const splits: number = (walkSplitsNeeded(root, lo, hi) + walkSplitsNeeded(root, endLo, endHi)) | 0;
-  if (splits > 0 && walkReserveSpares(splits) !== ERR_NONE) return ERR_OUT_OF_MEMORY;
+  if (splits > 0 && walkReserveSpares(splits, 0) !== ERR_NONE) return ERR_OUT_OF_MEMORY;
   walkSplitAt(root, lo, hi);
   walkSplitAt(root, endLo, endHi);
   return walkReturnSpares();

@@ -70,6 +70,22 @@ static void check_kernel_regions(int32_t mode) {
   code = mm_freeRegion(mm_archDirectMapStartLo(), mm_archDirectMapStartHi(), 4096, 0);
   report_check("regions.direct-map-free-refused", code == MM_ERR_PERMISSION, mm_error_name(code), (uint32_t)code);
 
+  /* allocPageTables: the page tables for four tables' worth of kernel space in one call; a region
+   * mapped there afterwards takes data frames only, and its pages work through those tables */
+  uint32_t span = mode == 2 ? 4u << 20 : 2u << 20;
+  lo = mm_allocKernelRegion(0, 0, (int32_t)(4 * span), 0, MM_REGION_RESERVE);
+  region = pair(lo);
+  mm_freeRegion(lo, hi32(region), (int32_t)(4 * span), 0);
+  int32_t tables = mm_allocPageTables(mm_memoryManagerKernelRoot(), lo, hi32(region), 1, 4, MM_PAGE_WRITE);
+  report_check("regions.page-tables-at-once", tables > 0, mm_error_name(tables), (uint32_t)tables);
+  int32_t frames_before = mm_frameFreeCount();
+  int32_t placed = mm_allocRegion(lo, hi32(region), 0, 0, (int32_t)(4 * span), 0, MM_REGION_COMMIT | MM_REGION_READWRITE | MM_REGION_SMALL_PAGES);
+  report_check("regions.page-tables-used", placed == lo && frames_before - mm_frameFreeCount() == (int32_t)(4 * span / 4096), "frames",
+               (uint32_t)(frames_before - mm_frameFreeCount()));
+  *at(region + 4 * span - 8) = 0x7ab1e5;
+  report_check("regions.page-tables-read-write", *at(region + 4 * span - 8) == 0x7ab1e5, "base", region);
+  mm_freeRegion(lo, hi32(region), (int32_t)(4 * span), 0);
+
   /* NX: a fetch from a no-execute page faults (PAE, x86-64); an executable page runs a ret */
   lo = mm_allocKernelRegion(0, 0, 2 * 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
   region = pair(lo);
