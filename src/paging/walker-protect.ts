@@ -51,6 +51,8 @@ export const walkProtectRange = (root: number, lo: number, hi: number, pages: nu
     tableAccessDone();
     return ERR_OUT_OF_MEMORY;
   }
+  // The same walk as walker.ts's walkClearRange (a table at a time, entry by entry, holes
+  // skipped) with another action per leaf: the subset has no function values to pass one in.
   let done: number = 0;
   while (done < pages) {
     const vaLo: number = walkAdvance(lo, hi, done);
