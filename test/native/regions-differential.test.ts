@@ -1,16 +1,19 @@
 /*
  * Native == Node for the region API and everything under it (the walker, address spaces, table
  * access, the TLB gather, the page bitmap, the frame counters, the free-space index), on both
- * architectures: the bundle of src/region/regions.ts and its dependencies, with the paging
- * backend of the architecture linked in (arch/x86-64/backend.ts in 4-level mode, arch/i386 in
- * PAE mode), compiled by porffor to C (hosted, on the flat machine of test/native/hosted/), and
- * the same sources in Node (the same backend installed behind the seam, on the flat machine's
- * twin) run the same steps, and every result must be identical: each call's return value and
- * the high half it leaves in pairHi.
+ * architectures and in all four paging modes: the bundle of src/region/regions.ts and its
+ * dependencies, with the paging backend of the architecture linked in (arch/x86-64/backend.ts,
+ * run in 4-level and in 5-level mode; arch/i386/backend.ts, run in PAE and in two-level mode -
+ * one bundle per architecture, built once: the mode is archPagingInit's argument), compiled by
+ * porffor to C (hosted, on the flat machine of test/native/hosted/), and the same sources in Node
+ * (the same backend installed behind the seam, on the flat machine's twin) run the same steps,
+ * and every result must be identical: each call's return value and the high half it leaves in
+ * pairHi.
  *
  * The steps: a set-up that mirrors test/support/paging-setup.ts without an MMU (the flat machine
  * folds the kernel's direct map onto physical memory: hosted_set_fold) - bitmap and counters,
- * archPagingInit, tableAccessDirect, addressSpaceKernelCreate, the kernel's view of memory mapped
+ * archPagingInit (the mode, and its features: NX, 1 GiB pages, global pages in long mode; NX in
+ * PAE; 4 MiB pages (PSE) in two-level paging), tableAccessDirect, addressSpaceKernelCreate, the kernel's view of memory mapped
  * with walkMapRange, CR3, the free-space pool and spaces, regionsInit, addressSpaceCreate,
  * regionsUseUserSpace - then SEQUENCES sequences of STEPS operations each, made by the property
  * test's generator (test/host/regions-model.ts: allocations, frees, resizes, translations,
@@ -20,6 +23,9 @@
  * Checks are interleaved (free count, index invariants, range counts) and each sequence ends with
  * the bitmap's raw words and the machine's access counters (memory reads and writes, CR3 loads,
  * invlpg, flushes): any difference in what the two builds did shows there.
+ *
+ * Sizes: SEQUENCES x STEPS operations per mode (fixed seeds, one per mode); a mode takes about
+ * 5-9 s on one core, the two builds (porffor and cc, once per architecture) a few seconds each.
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -39,7 +45,16 @@ import {
   type RegionCall,
   type RegionOp,
 } from '../host/regions-model.ts';
-import { FEATURE_GIGABYTE_PAGES, FEATURE_GLOBAL_PAGES, FEATURE_NX, PAGING_FOUR_LEVEL, PAGING_PAE } from '../../src/paging/paging-modes.ts';
+import {
+  FEATURE_GIGABYTE_PAGES,
+  FEATURE_GLOBAL_PAGES,
+  FEATURE_LARGE_PAGES,
+  FEATURE_NX,
+  PAGING_FIVE_LEVEL,
+  PAGING_FOUR_LEVEL,
+  PAGING_PAE,
+  PAGING_TWO_LEVEL,
+} from '../../src/paging/paging-modes.ts';
 import { PAGE_WRITE } from '../../src/paging/page-flags.ts';
 
 const ENTRIES = [
@@ -167,7 +182,10 @@ interface FlatSetup {
 
 /** The set-up of paging-setup.ts, as steps, on the flat machine (no MMU: the direct map is a fold). */
 const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
-  const x86 = mode === 'four-level';
+  const x86 = mode === 'four-level' || mode === 'five-level';
+  // x86-64: the kernel half starts at 0xFFFF8000_00000000 (4-level) or 0xFF000000_00000000 (5-level)
+  const kernelStartHi = mode === 'five-level' ? -0x1000000 : -0x8000;
+  const userEndHi = mode === 'five-level' ? 0x1000000 : 0x8000;
   // x86-64: the direct map at 0xFFFF8000_00000000 (the kernel reaches tables there); i386: low memory at 0xC0000000
   const foldLo = x86 ? 0 : 0xc0000000 | 0;
   const foldHi = x86 ? -0x8000 : 0;
@@ -185,17 +203,18 @@ const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
   let searchLo: number;
   let searchHi: number;
   if (x86) {
-    rec.step('archPagingInit', PAGING_FOUR_LEVEL, FEATURE_NX | FEATURE_GIGABYTE_PAGES | FEATURE_GLOBAL_PAGES);
+    rec.step('archPagingInit', mode === 'five-level' ? PAGING_FIVE_LEVEL : PAGING_FOUR_LEVEL, FEATURE_NX | FEATURE_GIGABYTE_PAGES | FEATURE_GLOBAL_PAGES);
     rec.step('tableAccessDirect', 0, foldHi, 0x40000);
     kernelRoot = rec.step('addressSpaceKernelCreate');
     rec.step('walkMapRange', kernelRoot, 0x80000000 | 0, -1, 262144, 0, PAGE_WRITE, 1); // the direct-map window (1 GiB)
     rec.step('portWriteCr3', kernelRoot * 4096, 0);
     rec.step('virtualSpacePoolInit', 0x300000, foldHi, rec.step('virtualSpacePoolBytes', POOL_NODES));
-    kernelSpace = rec.step('virtualSpaceCreate', 0, -0x8000, 0, 0);
+    kernelSpace = rec.step('virtualSpaceCreate', 0, kernelStartHi, 0, 0);
     searchLo = 0;
-    searchHi = -0x8000 + 0x100;
+    searchHi = kernelStartHi + 0x100; // 1 TiB into the kernel half, as paging-setup.ts
   } else {
-    rec.step('archPagingInit', PAGING_PAE, FEATURE_NX | FEATURE_GLOBAL_PAGES);
+    if (mode === 'pae') rec.step('archPagingInit', PAGING_PAE, FEATURE_NX | FEATURE_GLOBAL_PAGES);
+    else rec.step('archPagingInit', PAGING_TWO_LEVEL, FEATURE_LARGE_PAGES | FEATURE_GLOBAL_PAGES);
     rec.step('tableAccessDirect', 0, 0, 0x100000); // paging off: linear = physical
     kernelRoot = rec.step('addressSpaceKernelCreate');
     rec.step('walkMapRange', kernelRoot, 0, 0, 1024, 0, PAGE_WRITE, 1); // the low window
@@ -207,19 +226,25 @@ const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
     searchLo = 0xd0000000 | 0;
     searchHi = 0;
   }
+  // the mode took (both sides report it: the steps are compared like every other)
+  const levels = rec.step('archLevels');
+  const wantLevels = { 'two-level': 2, pae: 3, 'four-level': 4, 'five-level': 5 }[mode];
+  if (levels !== wantLevels) throw new Error(`${mode}: archPagingInit left ${levels} levels, not ${wantLevels}`);
+  rec.step('archPagingMode');
+  rec.step('archAddressBits');
   rec.step('regionsInit', kernelRoot, kernelSpace, searchLo, searchHi);
   // the set-up's view of memory: the direct-map window (1 GiB) or low memory at 0xC0000000
   if (x86) rec.step('regionsReserveWindow', 0x80000000 | 0, -1, 262144);
   else rec.step('regionsReserveWindow', 0xc0000000 | 0, 0, 0x8000);
   const userRoot = rec.step('addressSpaceCreate');
-  const userSpace = x86 ? rec.step('virtualSpaceCreate', 0x400000, 0, 0, 0x8000) : rec.step('virtualSpaceCreate', 0x400000, 0, 0xc0000000 | 0, 0);
+  const userSpace = x86 ? rec.step('virtualSpaceCreate', 0x400000, 0, 0, userEndHi) : rec.step('virtualSpaceCreate', 0x400000, 0, 0xc0000000 | 0, 0);
   rec.step('regionsUseUserSpace', userRoot, userSpace);
   rec.step('portWriteCr3', userRoot * 4096, 0);
   rec.userRoot = userRoot;
   rec.kernelRoot = kernelRoot;
   rec.activeRoot = userRoot;
   rec.userSpace = userSpace;
-  rec.userBounds = x86 ? [0x400000, 0, 0, 0x8000] : [0x400000, 0, 0xc0000000 | 0, 0];
+  rec.userBounds = x86 ? [0x400000, 0, 0, userEndHi] : [0x400000, 0, 0xc0000000 | 0, 0];
   if (kernelRoot <= 0 || userRoot <= 0 || kernelSpace <= 0 || userSpace <= 0) throw new Error(`set-up failed: roots ${kernelRoot}/${userRoot}, spaces ${kernelSpace}/${userSpace}`);
   const searchBase = Number(((BigInt(searchHi >>> 0) << 32n) | BigInt(searchLo >>> 0)) / 4096n);
   const layout = layoutFor(mode, searchBase);
@@ -259,7 +284,7 @@ const sequenceSteps = async (arch: 'x86-64' | 'i386', mode: ModeName, ops: reado
   }
   // the final state: counts, the bitmap's raw words, the machine's counters
   for (const name of ['frameFreeCount', 'frameUsedCount', 'frameReservedCount', 'virtualSpaceNodesFree', 'tlbGatherInvlpgTotal', 'tlbGatherFullTotal']) rec.step(name);
-  const storageHi = mode === 'four-level' ? -0x8000 : 0;
+  const storageHi = arch === 'x86-64' ? -0x8000 : 0;
   for (let word = 0; word < (2 * FRAMES) / 32; word++) rec.step('hosted_peek32', 0x100000 + 4 * word, storageHi);
   for (let counter = 0; counter < 6; counter++) rec.step('hosted_counter', counter);
   return { steps: rec.steps, results: rec.results };
@@ -267,20 +292,36 @@ const sequenceSteps = async (arch: 'x86-64' | 'i386', mode: ModeName, ops: reado
 
 const opArb: fc.Arbitrary<RegionOp> = fc.record({ k: fc.integer({ min: 0, max: 999 }), a: fc.nat(), b: fc.nat(), c: fc.nat() });
 
+/** One native build per architecture (both of its modes run on it), started by the first mode that needs it. */
+const natives = new Map<string, ReturnType<typeof buildBundleHosted>>();
+const nativeFor = (arch: 'x86-64' | 'i386'): ReturnType<typeof buildBundleHosted> => {
+  let build = natives.get(arch);
+  if (build === undefined) {
+    build = buildBundleHosted(`regions-${arch}`, ENTRIES, arch);
+    natives.set(arch, build);
+  }
+  return build;
+};
+
 describe.each([
   ['x86-64', 'four-level', 0x5eed],
   ['i386', 'pae', 0xface],
+  ['x86-64', 'five-level', 0x5eed5],
+  ['i386', 'two-level', 0x2face],
 ] as const)('regions, native == Node (%s, %s)', (arch, mode, seed) => {
   it(`${SEQUENCES} generated sequences of ${STEPS} operations`, async () => {
+    const started = performance.now();
     const sequences = fc.sample(fc.array(opArb, { minLength: STEPS, maxLength: STEPS }), { seed, numRuns: SEQUENCES });
-    const native = await buildBundleHosted(`regions-${arch}`, ENTRIES, arch);
+    const native = await nativeFor(arch);
+    const built = performance.now();
     const node = loadBundleNode(ENTRIES, arch);
     let total = 0;
     const seen = new Map<string, number>();
     for (const [index, ops] of sequences.entries()) {
       const { steps, results } = await sequenceSteps(arch, mode, ops);
+      const nativeRun = native.run(steps); // a child process: it runs while Node does its part
       const nodeResults = await node.run(steps);
-      const nativeResults = await native.run(steps);
+      const nativeResults = await nativeRun;
       const describe = (k: number): string => {
         const step = steps[k]!;
         return 'get' in step ? `get ${step.get}` : `${step.call}(${step.args.join(', ')})`;
@@ -302,7 +343,8 @@ describe.each([
         }
       }
     }
-    console.log(`[regions differential ${arch}] ${SEQUENCES} x ${STEPS} operations, ${total} steps identical; outcomes: ${[...seen].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+    const seconds = (t: number): string => ((t - started) / 1000).toFixed(1);
+    console.log(`[regions differential ${arch} ${mode}] ${SEQUENCES} x ${STEPS} operations, ${total} steps identical (build ${seconds(built)} s, all ${seconds(performance.now())} s); outcomes: ${[...seen].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
     // the sequences did real work
     for (const call of ['allocRegion', 'allocKernelRegion', 'freeRegion', 'resizeRegion']) expect(seen.get(`${call} ok`) ?? 0, `${call} succeeded`).toBeGreaterThan(50);
     expect(seen.get('addressSpaceRelease ok') ?? 0, 'processes replaced').toBeGreaterThan(5);
