@@ -671,28 +671,37 @@ class Run implements GeneratorHost {
     const pages = new Int32Array(words);
     const held = new Int32Array(words);
     const problems: string[] = [];
-    const mark = (set: Int32Array, frame: number, what: () => string): void => {
-      if (frame < 0 || frame >= this.frames) {
-        problems.push(`${what()}: ${hexFrame(frame)} is outside RAM`);
+    const ramFrames = this.frames;
+    /** Marks a frame as owned; false (the caller reports it) when outside RAM or already owned. */
+    const mark = (set: Int32Array, frame: number): boolean => {
+      if (frame < 0 || frame >= ramFrames) return false;
+      const bit = 1 << (frame & 31);
+      const w = frame >> 5;
+      const taken = ((tables[w]! | pages[w]! | held[w]!) & bit) !== 0;
+      set[w] = set[w]! | bit;
+      return !taken;
+    };
+    const report = (frame: number, what: string): void => {
+      if (frame < 0 || frame >= ramFrames) {
+        problems.push(`${what}: ${hexFrame(frame)} is outside RAM`);
         return;
       }
       const bit = 1 << (frame & 31);
       const w = frame >> 5;
-      if (((tables[w]! | pages[w]! | held[w]!) & bit) !== 0) {
-        const owners = [tables, pages, held].map((x, k) => ((x[w]! & bit) !== 0 ? ['a page table', 'a mapped page', 'the test'][k] : null)).filter((x) => x !== null);
-        problems.push(`${what()}: ${hexFrame(frame)} is already owned by ${owners.join(', ')}`);
-      }
-      set[w] = set[w]! | bit;
+      // (the frame is marked already: the owners before it are the others that have it)
+      const owners = [tables, pages, held].map((x, k) => ((x[w]! & bit) !== 0 ? ['a page table', 'a mapped page', 'the test'][k] : null)).filter((x) => x !== null);
+      problems.push(`${what}: ${hexFrame(frame)} is already owned (owners now: ${owners.join(', ')})`);
     };
-    for (const t of walk.tables.values()) mark(tables, t.frame, () => `page table (level ${t.level}, ${hexPage(t.page)})`);
-    for (const h of this.held) for (let f = h.first; f < h.first + h.count; f++) mark(held, f, () => 'held frame');
+    for (const t of walk.tables.values()) if (!mark(tables, t.frame)) report(t.frame, `page table (level ${t.level}, ${hexPage(t.page)})`);
+    for (const h of this.held) for (let f = h.first; f < h.first + h.count; f++) if (!mark(held, f)) report(f, 'held frame');
     for (const e of this.model.extents) {
       if (!e.committed) continue;
       const frames = e.frames!;
       for (let p = 0; p < e.pages; p++) {
         const f = frames[p]!;
-        if (!e.fixed) mark(pages, f, () => `${hexPage(e.start + p)} (region #${e.serial})`);
-        else if (f >= this.frames) continue; // device memory beyond RAM: nobody's frame
+        if (!e.fixed) {
+          if (!mark(pages, f)) report(f, `${hexPage(e.start + p)} (region #${e.serial})`);
+        } else if (f >= this.frames) continue; // device memory beyond RAM: nobody's frame
         else if (f < 0 || ((held[f >> 5]! >>> (f & 31)) & 1) === 0) {
           problems.push(`FIXED ${hexPage(e.start + p)} maps ${hexFrame(f)}, which the test does not hold`);
         }
