@@ -727,6 +727,10 @@ export const walkTables = (machine: EmulatedMachine, mode: ModeName, roots: read
       return;
     }
     if (skip.has(frame)) return;
+    if (level === 1) {
+      visitPageTable(frame, rawPage, write, user, nx, out);
+      return;
+    }
     const list = scan(frame, level);
     tables.get(frame)!.present = list.length / 3;
     for (let k = 0; k < list.length; k += 3) {
@@ -739,36 +743,74 @@ export const walkTables = (machine: EmulatedMachine, mode: ModeName, roots: read
       const w = pdpte ? write : write && (lo & ENTRY_RW) !== 0;
       const u = pdpte ? user : user && (lo & ENTRY_US) !== 0;
       const x = nx || (mode !== 'two-level' && (hi & 0x80000000) !== 0);
-      const leaf = level === 1 || (!pdpte && level <= 3 && (lo & ENTRY_PS) !== 0 && !(mode === 'two-level' && level > 2));
+      const leaf = !pdpte && level <= 3 && (lo & ENTRY_PS) !== 0 && !(mode === 'two-level' && level > 2);
       if (!leaf) {
-        if (level === 1) continue;
         visit(root, frameOf(level, lo, hi, false), level - 1, page, w, u, x, out);
         continue;
       }
-      const leafFrame = frameOf(level, lo, hi, true);
-      const foreign = (lo & ENTRY_FOREIGN) !== 0;
-      const large = entrySpan > 1;
-      const uncached = (lo & ENTRY_PCD) !== 0;
-      const writeThrough = (lo & ENTRY_PWT) !== 0;
-      if (large) largeLeaves++;
-      const last = out[out.length - 1];
-      if (
-        last !== undefined &&
-        last.page + last.pages === page &&
-        last.frame + last.pages === leafFrame &&
-        last.write === w &&
-        last.user === u &&
-        last.nx === x &&
-        last.foreign === foreign &&
-        last.large === large &&
-        last.uncached === uncached &&
-        last.writeThrough === writeThrough
-      ) {
-        last.pages += entrySpan; // one run of pages with consecutive frames and the same rights
-        continue;
-      }
-      out.push({ page, frame: leafFrame, pages: entrySpan, write: w, user: u, nx: x, foreign, large, uncached, writeThrough });
+      addLeaf(level, page, lo, hi, w, u, x, out);
     }
+  };
+  /** A leaf entry: a new run of pages, or the continuation of the last one. */
+  const addLeaf = (level: number, page: number, lo: number, hi: number, w: boolean, u: boolean, x: boolean, out: RawLeaf[]): void => {
+    const entrySpan = level === 1 ? 1 : 2 ** format.spanShift(level);
+    const leafFrame = frameOf(level, lo, hi, true);
+    const foreign = (lo & ENTRY_FOREIGN) !== 0;
+    const large = entrySpan > 1;
+    const uncached = (lo & ENTRY_PCD) !== 0;
+    const writeThrough = (lo & ENTRY_PWT) !== 0;
+    if (large) largeLeaves++;
+    const last = out[out.length - 1];
+    if (
+      last !== undefined &&
+      last.page + last.pages === page &&
+      last.frame + last.pages === leafFrame &&
+      last.write === w &&
+      last.user === u &&
+      last.nx === x &&
+      last.foreign === foreign &&
+      last.large === large &&
+      last.uncached === uncached &&
+      last.writeThrough === writeThrough
+    ) {
+      last.pages += entrySpan; // one run of pages with consecutive frames and the same rights
+      return;
+    }
+    out.push({ page, frame: leafFrame, pages: entrySpan, write: w, user: u, nx: x, foreign, large, uncached, writeThrough });
+  };
+  /**
+   * A page table (level 1: every present entry is a leaf), read straight from its words (no entry
+   * list: a gigabyte mapped with 4 KiB pages is 262,144 entries per walk). An entry equal to the one
+   * before it plus one frame (same flags, same high word) continues the last run as it is.
+   */
+  const visitPageTable = (frame: number, rawPage: number, write: boolean, user: boolean, nx: boolean, out: RawLeaf[]): void => {
+    const wds = words(frame);
+    let present = 0;
+    if (wds !== undefined && !isZeroTable(wds)) {
+      const n = format.entries(1);
+      const narrow = format.entryWords === 1;
+      let prevIndex = -2;
+      let prevLo = 0;
+      let prevHi = 0;
+      for (let i = 0; i < n; i++) {
+        const lo = narrow ? wds[i]! : wds[2 * i]!;
+        if ((lo & ENTRY_P) === 0) continue;
+        const hi = narrow ? 0 : wds[2 * i + 1]!;
+        present++;
+        if (prevIndex === i - 1 && lo === ((prevLo + 4096) | 0) && hi === prevHi) {
+          out[out.length - 1]!.pages += 1; // the run the entry before made or extended
+        } else {
+          const w = write && (lo & ENTRY_RW) !== 0;
+          const u = user && (lo & ENTRY_US) !== 0;
+          const x = nx || (mode !== 'two-level' && (hi & 0x80000000) !== 0);
+          addLeaf(1, rawPage + i, lo, hi, w, u, x, out);
+        }
+        prevIndex = i;
+        prevLo = lo;
+        prevHi = hi;
+      }
+    }
+    tables.get(frame)!.present = present;
   };
   for (const root of roots) {
     const out: RawLeaf[] = [];

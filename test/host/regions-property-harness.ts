@@ -697,6 +697,7 @@ class Run implements GeneratorHost {
     for (const e of this.model.extents) {
       if (!e.committed) continue;
       const frames = e.frames!;
+      if (e.fixed && frames[0]! >= ramFrames && frames[e.pages - 1]! >= ramFrames) continue; // device memory beyond RAM (up to 2 GiB): nobody's frames
       for (let p = 0; p < e.pages; p++) {
         const f = frames[p]!;
         if (!e.fixed) {
@@ -778,35 +779,45 @@ class Run implements GeneratorHost {
       this.stats.listMappings++;
       const listed = machine.listMappings();
       const mine = walk.leaves.get(this.activeRoot)!;
-      const theirs = listed.filter((m) => {
+      // the MMU's leaves outside the set-up's ranges, merged into runs as walkTables reports them
+      // (one pass, no object per leaf: a gigabyte of device memory in 4 KiB pages is 262,144 leaves)
+      const theirsRuns: RawLeaf[] = [];
+      let baselineListed = 0;
+      let reservedBit = false;
+      for (const m of listed) {
+        if (m.reserved) reservedBit = true;
         const page = Number(m.linear / PAGE_BYTES);
-        return !this.isBaseline(page, m.size / 4096);
-      });
-      const baselineListed = listed.length - theirs.length;
+        const pages = m.size / 4096;
+        if (this.isBaseline(page, pages)) {
+          baselineListed++;
+          continue;
+        }
+        const frame = m.physical / 4096;
+        const large = m.size > 4096;
+        const last = theirsRuns[theirsRuns.length - 1];
+        if (
+          last !== undefined &&
+          last.page + last.pages === page &&
+          last.frame + last.pages === frame &&
+          last.write === m.writable &&
+          last.user === m.user &&
+          last.nx === m.nx &&
+          last.large === large
+        ) {
+          last.pages += pages;
+          continue;
+        }
+        theirsRuns.push({ page, frame, pages, write: m.writable, user: m.user, nx: m.nx, foreign: false, large, uncached: false, writeThrough: false });
+      }
       if (this.activeRoot === userRoot && baselineListed !== this.base.listedBaseline) {
         throw this.failure(`listMappings: ${baselineListed} set-up leaves, ${this.base.listedBaseline} at set-up`);
       }
       const minePlain = mergeRuns(mine.filter((l) => !this.isBaseline(l.page, l.pages)).map((l) => ({ ...l, foreign: false, uncached: false, writeThrough: false })))
         .map(leafKey)
         .join(',');
-      const theirsPlain = mergeRuns(
-        theirs.map((m) => ({
-          page: Number(m.linear / PAGE_BYTES),
-          frame: m.physical / 4096,
-          pages: m.size / 4096,
-          write: m.writable,
-          user: m.user,
-          nx: m.nx,
-          foreign: false,
-          large: m.size > 4096,
-          uncached: false,
-          writeThrough: false,
-        })),
-      )
-        .map(leafKey)
-        .join(',');
+      const theirsPlain = theirsRuns.map(leafKey).join(',');
       if (minePlain !== theirsPlain) throw this.failure(`listMappings differs from the tables in memory:\n MMU:    ${theirsPlain.slice(0, 400)}\n tables: ${minePlain.slice(0, 400)}`);
-      if (listed.some((m) => m.reserved)) throw this.failure('listMappings: a leaf with a reserved bit on its path');
+      if (reservedBit) throw this.failure('listMappings: a leaf with a reserved bit on its path');
       // the set-up's own tables, word for word
       for (const [frame, words] of this.base.skipWords) {
         const now = machine.memory.frameWords(frame);
