@@ -80,7 +80,7 @@
  * Each mode prints a summary: seed, ops, runs, calls, errors, injected failures, large leaves, time.
  *
  * The runs are asynchronous: fast-check's async runner, and the test yields to the event loop
- * (setImmediate) before every run and every shrinking try, so vitest's worker keeps answering its
+ * (setImmediate) before every run, every YIELD_EVERY steps of a run and before every shrinking try, so vitest's worker keeps answering its
  * RPCs (a synchronous 20,000-op test once failed the whole vitest run with "Timeout calling
  * onTaskUpdate": the worker's event loop was blocked for more than a minute). Per-test timeouts are
  * generous (RANDOM_TIMEOUT_MS: a slow CI day must not fail the test).
@@ -194,6 +194,11 @@ const DEEP_EVERY = 40;
 const OWN_PAGES_CAP = 9000;
 const HELD_FRAMES_CAP = 4096;
 const EXTENTS_CAP = 60;
+/**
+ * Steps between yields to the event loop inside a run: a full-check run over gigabytes of device
+ * memory in 4 KiB pages once took 53 s, close to vitest's 60-second RPC timeout.
+ */
+const YIELD_EVERY = 50;
 /** Time shrinking a failure may take (TSMM_REGIONS_SHRINK_SECONDS). */
 const SHRINK_SECONDS = Number(process.env.TSMM_REGIONS_SHRINK_SECONDS ?? 120);
 /**
@@ -857,11 +862,12 @@ class Run implements GeneratorHost {
   // ---- running -------------------------------------------------------------------------------
 
   /** Runs a whole sequence with the checks; throws CheckFailure (or the machine's own errors). */
-  execute(ops: readonly RegionOp[]): void {
+  async execute(ops: readonly RegionOp[]): Promise<void> {
     try {
       this.check(true, true, true); // the set-up itself
       for (const op of ops) {
         this.step++;
+        if (this.step % YIELD_EVERY === 0) await yieldToEventLoop();
         this.gen.apply(op);
         const periodic = this.step % DEEP_EVERY === 0;
         const listMappings = this.full && this.step % FULL_LIST_EVERY === 0;
@@ -898,10 +904,10 @@ interface ModeTotals {
   listMappings: number;
 }
 
-const runOnce = (mode: ModeName, full: number, ops: readonly RegionOp[], totals: ModeTotals): void => {
+const runOnce = async (mode: ModeName, full: number, ops: readonly RegionOp[], totals: ModeTotals): Promise<void> => {
   const run = new Run(mode, full < FULL_CHECK_PERCENT);
   try {
-    run.execute(ops);
+    await run.execute(ops);
   } finally {
     frameInjectFailure(0);
   }
@@ -922,9 +928,9 @@ const runOnce = (mode: ModeName, full: number, ops: readonly RegionOp[], totals:
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The failure of a run of `ops`, or null. */
-const failureOf = (mode: ModeName, full: number, ops: readonly RegionOp[]): CheckFailure | null => {
+const failureOf = async (mode: ModeName, full: number, ops: readonly RegionOp[]): Promise<CheckFailure | null> => {
   try {
-    runOnce(mode, full, ops, emptyTotals());
+    await runOnce(mode, full, ops, emptyTotals());
     return null;
   } catch (error) {
     if (error instanceof CheckFailure) return error;
@@ -955,7 +961,7 @@ const shrinkOps = async (
       const candidate = [...best.slice(0, i), ...best.slice(i + chunk)];
       tries++;
       await yieldToEventLoop();
-      const f = candidate.length > 0 ? failureOf(mode, full, candidate) : null;
+      const f = candidate.length > 0 ? await failureOf(mode, full, candidate) : null;
       if (f !== null && f.signature === first.signature) {
         best = candidate.slice(0, f.step);
         failure = f;
@@ -978,7 +984,7 @@ const checkSeed = async (mode: ModeName, seed: number, numRuns: number, totals: 
   const details = await fc.check(
     fc.asyncProperty(runArb, async ({ full, ops }) => {
       await yieldToEventLoop();
-      runOnce(mode, full, ops, totals);
+      await runOnce(mode, full, ops, totals);
     }),
     { seed, numRuns, path, endOnFailure: true },
   );
@@ -1033,7 +1039,7 @@ export const regionsPropertySuite = (mode: ModeName, baseSeed = BASE_SEED): void
       for (const entry of REGRESSION_SEEDS.filter((e) => e.mode === mode)) {
         await yieldToEventLoop();
         try {
-          if (entry.ops !== undefined) runOnce(mode, entry.full ?? 0, entry.ops, totals);
+          if (entry.ops !== undefined) await runOnce(mode, entry.full ?? 0, entry.ops, totals);
           else if (entry.seed !== undefined) await checkSeed(mode, entry.seed, 1, totals, entry.path);
         } catch (error) {
           failures.push(`regression case "${entry.note}" fails: ${(error as Error).message.split('\n--- model')[0]}`);
