@@ -39,6 +39,7 @@ import {
   archFrameLimit,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableAccessDone } from './table-access.ts';
+import { tableAccessPath, tableAccessLinked } from './table-access.ts';
 import { tlbGatherBegin, tlbGatherLeaf, tlbGatherTableChange, tlbGatherFinish } from './tlb-gather.ts';
 import { PAGE_FOREIGN, PAGE_GLOBAL, pageFlagsForTable } from './page-flags.ts';
 
@@ -123,6 +124,8 @@ const walkAdvance = (lo: number, hi: number, pages: number): number => {
 export const walkDescend = (root: number, lo: number, hi: number, targetLevel: number, flags: number, create: number): number => {
   let table: number = root;
   const tableFlags: number = pageFlagsForTable(flags);
+  // the walk context: which tables the recursive self-map shows (table-access.ts)
+  tableAccessPath(root, lo, hi);
   for (let level: number = archLevels(); level > targetLevel; level = (level - 1) | 0) {
     const index: number = archIndexOf(level, lo, hi);
     const entryLo: number = tableEntryRead(level, table, index);
@@ -138,6 +141,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
         tlbGatherTableChange(0);
       }
       table = archEntryFrame(level, entryLo, entryHi);
+      tableAccessLinked((level - 1) | 0, table);
       continue;
     }
     if (create === 0) {
@@ -152,6 +156,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
     tableEntryWrite(level, table, index, newLo, pairHi);
     frameCounterAdd(table, 1);
     if (level === archLevels() && archRootChangeNeedsReload() !== 0) tlbGatherTableChange(0);
+    tableAccessLinked((level - 1) | 0, fresh); // zeroed above through a slot: not linked then
     table = fresh;
   }
   walkLevel = targetLevel;
