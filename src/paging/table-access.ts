@@ -63,7 +63,7 @@ import {
   archEntryPresent,
   archEntryFrame,
 } from './backend.ts';
-import { PAGE_WRITE, PAGE_NO_EXECUTE } from './page-flags.ts';
+import { PAGE_WRITE, PAGE_USER, PAGE_NO_EXECUTE } from './page-flags.ts';
 
 export const TABLES_DIRECT: number = 1;
 export const TABLES_TEMPORARY: number = 2;
@@ -140,6 +140,19 @@ export const tableSelfMapSet = (index: number): number => {
 
 /** The self-map's root entry, or -1. */
 export const tableSelfMapIndex = (): number => selfMapIndex;
+
+/**
+ * The rights of an entry that links a table whose subtree needs `flags`: the union of what the
+ * subtree needs (x86 ANDs the levels, leaves decide) - and always write access while roots carry a
+ * self-map, because the self-map writes a table through the very entry that links it, which the
+ * MMU then takes as the page's leaf (with CR0.WP a supervisor write through a read-only one
+ * faults). Linux gives every table entry RW for the same reason. The self-map entry itself
+ * grants no user access and no execution, so this widens nothing a mapping can use.
+ */
+export const tableLinkFlags = (flags: number): number => {
+  const rights: number = flags & (PAGE_WRITE | PAGE_USER);
+  return selfMapIndex >= 0 ? rights | PAGE_WRITE : rights;
+};
 
 /** Tells which root is the kernel's (address-spaces.ts): see pathFlush. */
 export const tableSelfMapKernelRoot = (root: number): number => {

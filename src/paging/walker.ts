@@ -39,7 +39,7 @@ import {
   archFrameLimit,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableAccessDone } from './table-access.ts';
-import { tableAccessPath, tableAccessLinked } from './table-access.ts';
+import { tableAccessPath, tableAccessLinked, tableLinkFlags } from './table-access.ts';
 import { tlbGatherBegin, tlbGatherLeaf, tlbGatherTableChange, tlbGatherFinish } from './tlb-gather.ts';
 import { PAGE_FOREIGN, PAGE_GLOBAL, pageFlagsForTable } from './page-flags.ts';
 
@@ -123,7 +123,7 @@ const walkAdvance = (lo: number, hi: number, pages: number): number => {
  */
 export const walkDescend = (root: number, lo: number, hi: number, targetLevel: number, flags: number, create: number): number => {
   let table: number = root;
-  const tableFlags: number = pageFlagsForTable(flags);
+  const tableFlags: number = tableLinkFlags(flags); // pageFlagsForTable, plus what the self-map needs
   // the walk context: which tables the recursive self-map shows (table-access.ts)
   tableAccessPath(root, lo, hi);
   for (let level: number = archLevels(); level > targetLevel; level = (level - 1) | 0) {
@@ -309,7 +309,7 @@ const walkSplitAt = (root: number, lo: number, hi: number): number => {
       tableEntryWrite(childLevel, child, k, leafLo, pairHi);
     }
     frameCounterSet(child, childEntries);
-    const pointerLo: number = archEncodeTable(child, level, pageFlagsForTable(flags));
+    const pointerLo: number = archEncodeTable(child, level, tableLinkFlags(flags));
     tableEntryWrite(level, table, index, pointerLo, pairHi);
     tlbGatherTableChange(flags & PAGE_GLOBAL);
   }
