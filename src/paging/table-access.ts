@@ -104,6 +104,7 @@ let selfMapInvalidations: number = 0;
 export const tableAccessDirect = (offsetLo: number, offsetHi: number, limitFrame: number): number => {
   if ((offsetLo & 4095) !== 0 || limitFrame <= 0) return ERR_INVALID_ARGUMENT;
   accessStrategy = TABLES_DIRECT;
+  tableAccessWantsPath = 0;
   directOffsetLo = offsetLo;
   directOffsetHi = offsetHi;
   directLimitFrame = limitFrame;
@@ -113,6 +114,7 @@ export const tableAccessDirect = (offsetLo: number, offsetHi: number, limitFrame
 /** Tables through the temporary-mapping slots (configured beforehand, one slot per level). */
 export const tableAccessTemporary = (): number => {
   accessStrategy = TABLES_TEMPORARY;
+  tableAccessWantsPath = 0;
   directLimitFrame = 2147483647;
   return ERR_NONE;
 };
@@ -137,6 +139,12 @@ export const tableSelfMapSet = (index: number): number => {
   selfMapIndex = index;
   return ERR_NONE;
 };
+
+/**
+ * 1 while the recursive strategy is in use: the walker makes its context calls only then, so the
+ * direct and slot strategies pay one load and compare per level, not a call.
+ */
+export let tableAccessWantsPath: number = 0;
 
 /** The self-map's root entry, or -1. */
 export const tableSelfMapIndex = (): number => selfMapIndex;
@@ -425,6 +433,7 @@ export const tableAccessRecursive = (): number => {
     return ERR_NOT_INITIALISED;
   }
   accessStrategy = TABLES_RECURSIVE;
+  tableAccessWantsPath = 1;
   directLimitFrame = 2147483647;
   pathActive = 0;
   return ERR_NONE;

@@ -39,7 +39,7 @@ import {
   archFrameLimit,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableAccessDone } from './table-access.ts';
-import { tableAccessPath, tableAccessLinked, tableLinkFlags } from './table-access.ts';
+import { tableAccessPath, tableAccessLinked, tableLinkFlags, tableAccessWantsPath } from './table-access.ts';
 import { tlbGatherBegin, tlbGatherLeaf, tlbGatherTableChange, tlbGatherFinish } from './tlb-gather.ts';
 import { PAGE_FOREIGN, PAGE_GLOBAL, pageFlagsForTable } from './page-flags.ts';
 
@@ -125,7 +125,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
   let table: number = root;
   const tableFlags: number = tableLinkFlags(flags); // pageFlagsForTable, plus what the self-map needs
   // the walk context: which tables the recursive self-map shows (table-access.ts)
-  tableAccessPath(root, lo, hi);
+  if (tableAccessWantsPath !== 0) tableAccessPath(root, lo, hi);
   for (let level: number = archLevels(); level > targetLevel; level = (level - 1) | 0) {
     const index: number = archIndexOf(level, lo, hi);
     const entryLo: number = tableEntryRead(level, table, index);
@@ -141,7 +141,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
         tlbGatherTableChange(0);
       }
       table = archEntryFrame(level, entryLo, entryHi);
-      tableAccessLinked((level - 1) | 0, table);
+      if (tableAccessWantsPath !== 0) tableAccessLinked((level - 1) | 0, table);
       continue;
     }
     if (create === 0) {
@@ -156,7 +156,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
     tableEntryWrite(level, table, index, newLo, pairHi);
     frameCounterAdd(table, 1);
     if (level === archLevels() && archRootChangeNeedsReload() !== 0) tlbGatherTableChange(0);
-    tableAccessLinked((level - 1) | 0, fresh); // zeroed above through a slot: not linked then
+    if (tableAccessWantsPath !== 0) tableAccessLinked((level - 1) | 0, fresh); // zeroed above through a slot: not linked then
     table = fresh;
   }
   walkLevel = targetLevel;
