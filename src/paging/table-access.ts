@@ -76,6 +76,12 @@ let directLimitFrame: number = 0;
 /** High half of the last entry read by tableEntryRead. */
 export let tableEntryHi: number = 0;
 
+/**
+ * 1 while the recursive strategy is in use: the walker makes its context calls only then, so the
+ * direct and slot strategies pay one load and compare per level, not a call.
+ */
+export let tableAccessWantsPath: number = 0;
+
 /** The root entry that points at its own root in every root made from now on (-1: none). */
 let selfMapIndex: number = -1;
 /** The kernel's root: its kernel tables also show through a loaded user root's self-map. */
@@ -140,12 +146,6 @@ export const tableSelfMapSet = (index: number): number => {
   return ERR_NONE;
 };
 
-/**
- * 1 while the recursive strategy is in use: the walker makes its context calls only then, so the
- * direct and slot strategies pay one load and compare per level, not a call.
- */
-export let tableAccessWantsPath: number = 0;
-
 /** The self-map's root entry, or -1. */
 export const tableSelfMapIndex = (): number => selfMapIndex;
 
@@ -188,7 +188,7 @@ export const tableSelfMapWindowLo = (): number => {
   return signExtend64(lo, hi, (archAddressBits() - 1) | 0);
 };
 
-/** Pages in the self-map window: a root entry's span (2^27 pages in 4-level mode; capped below 2^31). */
+/** log2 of the pages in the self-map window (a root entry's span): 27 (4-level), 36 (5-level), 10 (two-level). */
 export const tableSelfMapWindowShift = (): number => (archLevelShift(archLevels()) - 12) | 0;
 
 /**

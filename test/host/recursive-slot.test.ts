@@ -321,6 +321,37 @@ describe.each(MODES)('recursive self-map, %s', (mode) => {
   });
 });
 
+describe.each(['4-level', '5-level'] as Mode[])('recursive self-map, %s, the kernel root while a user root is loaded', (mode) => {
+  it('walks the kernel root through the slots and still invalidates the shared tables\' self-map addresses', () => {
+    const s = setUp(mode, 'recursive');
+    const base = allocKernelRegion(0, 0, 4096, 0, RW); // its page directory and page table are new, not pinned
+    const baseHi = pairHi;
+    s.machine.writeCr3(s.userRoot * 4096, 0);
+    // the kernel's tables are shared: the user root's self-map shows the same page table
+    const tableLo = tableSelfMapTableAddress(1, base, baseHi);
+    const tableHi = pairHi;
+    const seen = s.machine.translate(tableLo, tableHi);
+    expect(seen.ok).toBe(true);
+    const tableFrame = seen.ok ? seen.physical / 4096 : -1;
+    s.machine.read32(tableLo, tableHi); // in the TLB now
+    const invalidated: { address: bigint; tableFree: number }[] = [];
+    const original = s.machine.invlpg.bind(s.machine);
+    s.machine.invlpg = (lo: number, hi: number) => {
+      invalidated.push({ address: u64(lo, hi), tableFree: frameIsFree(tableFrame) });
+      original(lo, hi);
+    };
+    const visits = tableSelfMapVisits();
+    expect(freeRegion(base, baseHi, 4096, 0)).toBe(E.ERR_NONE);
+    s.machine.invlpg = original;
+    expect(tableSelfMapVisits()).toBe(visits); // the kernel's root is not loaded: slots only
+    const mine = invalidated.find((k) => k.address === u64(tableLo, tableHi));
+    expect(mine?.tableFree).toBe(0);
+    expect(frameIsFree(tableFrame)).toBe(1);
+    expect(s.machine.translateViaTlb(tableLo, tableHi).ok).toBe(false);
+    expect(s.machine.staleTlbEntries()).toEqual([]);
+  });
+});
+
 describe('recursive self-map, refusals', () => {
   it('PAE has no self-map index (ERR_UNSUPPORTED), and the strategy needs its set-up', () => {
     setUpRecursiveI386('direct');
