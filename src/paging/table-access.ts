@@ -283,13 +283,8 @@ const pathSelfMapAddress = (level: number): number => {
   return returnPair(pathCachedLo, pathCachedHi);
 };
 
-/** The linear address of the table in `frame`, visited as a table of `level` (pairHi: high half). */
-export const tableAddress = (level: number, frame: number): number => {
-  if (accessStrategy === TABLES_DIRECT) {
-    const lo: number = frameToAddress(frame);
-    const hi: number = pairHi;
-    return add64(lo, hi, directOffsetLo, directOffsetHi);
-  }
+/** tableAddress for the slots and the self-map (kept apart so that the direct map's path stays small). */
+const tableAddressMapped = (level: number, frame: number): number => {
   if (accessStrategy === TABLES_RECURSIVE) {
     if (pathActive !== 0 && frame === pathFrameAt(level)) {
       selfMapVisits = (selfMapVisits + 1) | 0;
@@ -300,6 +295,16 @@ export const tableAddress = (level: number, frame: number): number => {
   const slot: number = (level - 1) | 0;
   if ((temporarySlotsHeld() & (1 << slot)) !== 0) unmapTemporaryPhysicalPage(slot);
   return mapTemporaryPhysicalPage(slot, frame);
+};
+
+/** The linear address of the table in `frame`, visited as a table of `level` (pairHi: high half). */
+export const tableAddress = (level: number, frame: number): number => {
+  if (accessStrategy === TABLES_DIRECT) {
+    const lo: number = frameToAddress(frame);
+    const hi: number = pairHi;
+    return add64(lo, hi, directOffsetLo, directOffsetHi);
+  }
+  return tableAddressMapped(level, frame);
 };
 
 /** Releases the slots a walk held and ends the walk context (nothing to do for the direct map). */
@@ -377,7 +382,10 @@ const tableEntryWriteRecursive = (level: number, frame: number, index: number, e
  * (The body repeats tableEntryStore so that the direct map and the slots pay no extra call.)
  */
 export const tableEntryWrite = (level: number, frame: number, index: number, entryLo: number, entryHi: number): number => {
-  if (accessStrategy === TABLES_RECURSIVE) return tableEntryWriteRecursive(level, frame, index, entryLo, entryHi);
+  // leaves (level 1, the hot path) never need the self-map's invalidation: one compare for them
+  if (level > 1) {
+    if (accessStrategy === TABLES_RECURSIVE) return tableEntryWriteRecursive(level, frame, index, entryLo, entryHi);
+  }
   const shift: number = archEntryShift();
   const lo: number = tableAddress(level, frame);
   const at: number = (lo + (index << shift)) | 0;

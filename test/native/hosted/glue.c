@@ -32,10 +32,11 @@ static uint64_t linear(glue_i32 lo, glue_i32 hi) { return ((uint64_t)(uint32_t)h
 /* The walked window (hosted_set_walk_window): x86-64 addresses in it are walked from CR3. */
 static uint64_t self_base, self_end;
 static int self_levels;
-static int32_t *word_at_physical(uint64_t physical, int create);
+/* always inlined: the flat machine's every access goes through it, and the benchmarks time them */
+static inline __attribute__((always_inline)) int32_t *word_at_physical(uint64_t physical, int create);
 
 /* A 4 KiB-page walk of 8-byte entries from CR3 (9-bit fields), as the MMU walks a self-map address. */
-static uint64_t self_map_walk(uint64_t address) {
+static __attribute__((noinline)) uint64_t self_map_walk(uint64_t address) {
   uint64_t table = cr3 & ~4095ull;
   for (int level = self_levels; level >= 1; level--) {
     uint64_t index = (address >> (12 + 9 * (level - 1))) & 511;
@@ -51,12 +52,12 @@ static uint64_t self_map_walk(uint64_t address) {
   return table + (address & 4095);
 }
 
-static uint64_t physical(uint64_t address) {
+static inline uint64_t physical(uint64_t address) {
   if (self_levels != 0 && address >= self_base && (self_end == 0 || address < self_end)) return self_map_walk(address);
   return (fold_base != 0 && address >= fold_base) ? address - fold_base : address;
 }
 
-static int32_t *word_at_physical(uint64_t physical_address, int create) {
+static inline __attribute__((always_inline)) int32_t *word_at_physical(uint64_t physical_address, int create) {
   uint64_t key = (physical_address >> 12) + 1;
   uint32_t slot = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - TABLE_BITS));
   while (pages[slot].key != 0 && pages[slot].key != key) slot = (slot + 1) & (TABLE_SIZE - 1);
