@@ -38,7 +38,8 @@ GENERATED_C_WARNINGS := -Wno-unused-label -Wno-unused-variable -Wno-unused-but-s
 CFLAGS_i386 := $(BOOT_CFLAGS_I386)
 CFLAGS_x86-64 := $(BOOT_CFLAGS_X86_64)
 
-ISOS := build/iso/i386.iso build/iso/i386-pae.iso build/iso/x86-64.iso build/iso/x86-64-la57.iso
+ISOS := build/iso/i386.iso build/iso/i386-pae.iso build/iso/x86-64.iso build/iso/x86-64-la57.iso \
+  build/iso/i386-recursive.iso build/iso/x86-64-recursive.iso build/iso/x86-64-la57-recursive.iso
 
 .PHONY: run test setup kernels lint bench clean
 # Keep intermediate files (bundle, C, objects): they are what one reads when something goes wrong.
@@ -84,6 +85,10 @@ $(eval $(call boot_iso,build/iso/i386.iso,build/i386/kernel.elf,))
 $(eval $(call boot_iso,build/iso/i386-pae.iso,build/i386/kernel.elf,pae))
 $(eval $(call boot_iso,build/iso/x86-64.iso,build/x86-64/kernel.elf,))
 $(eval $(call boot_iso,build/iso/x86-64-la57.iso,build/x86-64/kernel.elf,la57))
+# the same kernels reaching page tables through the recursive self-map after init
+$(eval $(call boot_iso,build/iso/i386-recursive.iso,build/i386/kernel.elf,recursive))
+$(eval $(call boot_iso,build/iso/x86-64-recursive.iso,build/x86-64/kernel.elf,recursive))
+$(eval $(call boot_iso,build/iso/x86-64-la57-recursive.iso,build/x86-64/kernel.elf,la57 recursive))
 
 run: kernels
 	$(NODE) node_modules/.bin/tsx tools/run-kernels.ts

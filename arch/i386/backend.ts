@@ -170,3 +170,12 @@ export const archKernelRegionsStartHi = (): number => 0;
 export const archImageWindowLo = (): number => 0;
 export const archImageWindowHi = (): number => 0;
 export const archImageWindowFrames = (): number => 1024;
+/**
+ * The root entry of the recursive self-map (table-access.ts, TABLES_RECURSIVE): PDE 1023 in
+ * two-level mode (EXOS's choice; the page tables appear at 0xFFC00000, the directory at
+ * 0xFFFFF000), above the kernel-region base (0xF0000000). PAE has none (ERR_UNSUPPORTED): its root
+ * is a 4-entry PDPT, so no root entry can point back at the root as a table of the next level,
+ * and the directory-level variant (four PDEs pointing at the four directories) would make the
+ * PDPT itself unreachable; PAE kernels use the direct map or the temporary slots.
+ */
+export const archSelfMapIndex = (): number => (i386Mode === PAGING_PAE ? ERR_UNSUPPORTED : 1023);

@@ -157,3 +157,11 @@ export const archKernelRegionsStartHi = (): number => (x64Levels === 5 ? -838860
 export const archImageWindowLo = (): number => -2147483648;
 export const archImageWindowHi = (): number => -1;
 export const archImageWindowFrames = (): number => 262144;
+/**
+ * The root entry of the recursive self-map (table-access.ts, TABLES_RECURSIVE): 510, as Linux's
+ * old and the Rust x86_64 crate's examples use - in kernel space, above the I/O window and the
+ * kernel-region base (index 384), below the image window (511), and far above the direct map (256
+ * and up: 512 GiB per entry in 4-level mode, 256 TiB in 5-level). Its window is 512 GiB (4-level)
+ * or 256 TiB (5-level) at 0xFFFFFF0000000000 / 0xFFFE000000000000.
+ */
+export const archSelfMapIndex = (): number => 510;

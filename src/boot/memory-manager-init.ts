@@ -9,9 +9,16 @@
  * Until CR3 is loaded the manager reaches memory through the boot's view: physical below
  * `reachFrames` at physical + reachOffset (i386 with paging off: identity; x86-64: the boot
  * tables' higher half).
+ *
+ * Page tables are then reached through the direct map (the default) or, after
+ * memoryManagerSelectTables(TABLES_RECURSIVE), through the recursive self-map of the loaded root
+ * with the temporary slots as fallback: every root gets its self-map entry (archSelfMapIndex), a
+ * slot window is made just below the self-map window (its page table pinned, its entries reached
+ * through the self-map too), and both windows are reserved in kernel space. The direct map stays
+ * either way: the bitmap, the counters and the free-space index live in it.
  */
-import { ERR_NONE, ERR_NO_USABLE_MEMORY } from '../errors.ts';
-import { add64, frameToAddress, pairHi } from '../int64/pair.ts';
+import { ERR_NONE, ERR_NO_USABLE_MEMORY, ERR_INVALID_ARGUMENT } from '../errors.ts';
+import { add64, frameToAddress, pairHi, shiftLeft64, sub64 } from '../int64/pair.ts';
 import { portReadCr0, portWriteCr0, portReadCr4, portWriteCr4, portReadEfer, portWriteEfer, portWriteCr3 } from '../port/port.ts';
 import { frameCoveredCount, frameAllocContiguous, frameBitmapRebase, frameBitmapStorageBytes } from '../memory/frame-bitmap.ts';
 import { frameCountersRebase } from '../memory/frame-counters.ts';
@@ -28,12 +35,28 @@ import {
   archImageWindowFrames,
   archKernelStartLo,
   archKernelStartHi,
+  archSelfMapIndex,
+  archIndexOf,
+  archEntryShift,
 } from '../paging/backend.ts';
 import { PAGING_TWO_LEVEL, PAGING_PAE, FEATURE_NX, FEATURE_GLOBAL_PAGES, FEATURE_LARGE_PAGES } from '../paging/paging-modes.ts';
 import { PAGE_WRITE, PAGE_NO_EXECUTE, PAGE_GLOBAL } from '../paging/page-flags.ts';
 import { tableAccessDirect } from '../paging/table-access.ts';
+import {
+  TABLES_DIRECT,
+  TABLES_RECURSIVE,
+  tableAccessStrategy,
+  tableAccessRecursive,
+  tableAccessDone,
+  tableSelfMapSet,
+  tableSelfMapWindowLo,
+  tableSelfMapWindowShift,
+  tableSelfMapTableAddress,
+} from '../paging/table-access.ts';
+import { temporaryMappingsConfigure } from '../memory/temporary-mappings.ts';
+import { frameCounterSet } from '../memory/frame-counters.ts';
 import { addressSpaceKernelCreate } from '../paging/address-spaces.ts';
-import { walkMapRange } from '../paging/walker.ts';
+import { walkMapRange, walkDescend, TABLE_PINNED } from '../paging/walker.ts';
 import { virtualSpacePoolBytes, virtualSpacePoolInit } from '../region/virtual-space-pool.ts';
 import { virtualSpaceCreate } from '../region/virtual-space.ts';
 import { regionsInit, regionsReserveWindow } from '../region/regions.ts';
@@ -53,6 +76,16 @@ const INIT_IO_PAGES_X86_64: number = 16777216;
 /** The I/O registry: 1024 slots of 16 bytes (up to 768 live mappings). */
 const INIT_IO_REGISTRY_BYTES: number = 16384;
 
+/** Slots of the window the recursive strategy falls back to: one per level (5) and three for drivers. */
+const INIT_SLOTS: number = 8;
+/** The slot window starts this far below the self-map window: 2 MiB. */
+const INIT_SLOTS_BELOW_SELF_MAP: number = 2097152;
+/** The self-map window is reserved in pieces of 2^30 pages (4 TiB): 256 TiB in 5-level mode. */
+const INIT_RESERVE_PIECE_SHIFT: number = 30;
+
+let initTables: number = TABLES_DIRECT;
+let initSlotsLo: number = 0;
+let initSlotsHi: number = 0;
 let initKernelRoot: number = -1;
 let initKernelSpace: number = -1;
 let initDirectFrames: number = 0;
@@ -81,6 +114,45 @@ const initActivate = (root: number, mode: number, features: number): number => {
 };
 
 /**
+ * How memoryManagerInit makes the manager reach page tables once its root is loaded:
+ * TABLES_DIRECT (the default) or TABLES_RECURSIVE (not in PAE mode: memoryManagerInit then fails
+ * with ERR_UNSUPPORTED). Call before memoryManagerInit.
+ */
+export const memoryManagerSelectTables = (strategy: number): number => {
+  if (strategy !== TABLES_DIRECT && strategy !== TABLES_RECURSIVE) return ERR_INVALID_ARGUMENT;
+  initTables = strategy;
+  return ERR_NONE;
+};
+
+/** The strategy in use (TABLES_*; 0 before init). */
+export const memoryManagerTables = (): number => tableAccessStrategy();
+/** The recursive strategy's slot window (INIT_SLOTS pages; lo, pairHi: hi). */
+export const memoryManagerSlotsLo = (): number => initSlotsLo;
+export const memoryManagerSlotsHi = (): number => initSlotsHi;
+export const memoryManagerSlotCount = (): number => INIT_SLOTS;
+
+/**
+ * Reserves the self-map window (a root entry's span) in kernel space, so that no region is ever
+ * placed there and freeRegion refuses it: in pieces, as a window may hold more pages than an
+ * int32 counts.
+ */
+export const memoryManagerReserveSelfMap = (): number => {
+  const shift: number = tableSelfMapWindowShift();
+  const pieceShift: number = shift < INIT_RESERVE_PIECE_SHIFT ? shift : INIT_RESERVE_PIECE_SHIFT;
+  const pieces: number = 1 << ((shift - pieceShift) | 0);
+  let lo: number = tableSelfMapWindowLo();
+  let hi: number = pairHi;
+  for (let k: number = 0; k < pieces; k = (k + 1) | 0) {
+    const taken: number = regionsReserveWindow(lo, hi, 1 << pieceShift);
+    if (taken !== ERR_NONE) return taken;
+    const pieceLo: number = shiftLeft64(1, 0, (pieceShift + 12) | 0);
+    lo = add64(lo, hi, pieceLo, pairHi);
+    hi = pairHi;
+  }
+  return ERR_NONE;
+};
+
+/**
  * Brings paging and the region API up. The kernel image occupies frames [imageFirst, imageEnd)
  * and runs at the backend's image window; `offered` are the CPU's FEATURE_* bits
  * (cpuPagingFeatures). Returns ERR_NONE, or the first error (nothing is loaded into CR3 then).
@@ -97,6 +169,10 @@ export const memoryManagerInit = (
   const features: number = initUsableFeatures(mode, offered);
   const modeSet: number = archPagingInit(mode, features);
   if (modeSet !== ERR_NONE) return modeSet;
+  const recursive: number = initTables === TABLES_RECURSIVE ? 1 : 0;
+  // before the kernel's root exists: every root then gets its own self-map entry
+  const selfMapSet: number = tableSelfMapSet(recursive !== 0 ? archSelfMapIndex() : -1);
+  if (selfMapSet !== ERR_NONE) return selfMapSet;
   tableAccessDirect(reachOffsetLo, reachOffsetHi, reachFrames);
   const root: number = addressSpaceKernelCreate();
   if (root < 0) return root;
@@ -125,8 +201,29 @@ export const memoryManagerInit = (
   );
   if (directMapped !== ERR_NONE) return directMapped;
 
+  // the fallback slots' page table, just below the self-map window, pinned (never released)
+  if (recursive !== 0) {
+    initSlotsLo = sub64(tableSelfMapWindowLo(), pairHi, INIT_SLOTS_BELOW_SELF_MAP, 0);
+    initSlotsHi = pairHi;
+    const slotTable: number = walkDescend(root, initSlotsLo, initSlotsHi, 1, PAGE_WRITE, 1);
+    tableAccessDone();
+    if (slotTable < 0) return slotTable;
+    frameCounterSet(slotTable, TABLE_PINNED);
+  }
+
   initActivate(root, mode, features);
   tableAccessDirect(archDirectMapStartLo(), archDirectMapStartHi(), directFrames);
+  if (recursive !== 0) {
+    // the slots' entries as the self-map shows them: reachable in every root (the table is shared)
+    const tableLo: number = tableSelfMapTableAddress(1, initSlotsLo, initSlotsHi);
+    const tableHi: number = pairHi;
+    const entriesLo: number = (tableLo + (archIndexOf(1, initSlotsLo, initSlotsHi) << archEntryShift())) | 0;
+    const noExecuteHi: number = (features & FEATURE_NX) !== 0 && archEntryShift() === 3 ? -2147483648 : 0;
+    const slots: number = temporaryMappingsConfigure(INIT_SLOTS, initSlotsLo, initSlotsHi, entriesLo, tableHi, 1 << archEntryShift(), 3, noExecuteHi);
+    if (slots !== ERR_NONE) return slots;
+    const switched: number = tableAccessRecursive();
+    if (switched !== ERR_NONE) return switched;
+  }
   // the bitmap and counters: the same memory, now seen through the direct map
   const storageOffsetLo: number = frameToAddress(physicalBitmapFirstFrame());
   const storageOffsetHi: number = pairHi;
@@ -165,6 +262,12 @@ export const memoryManagerInit = (
   }
   const ioTaken: number = regionsReserveWindow(ioLo, ioHi, ioPages);
   if (ioTaken !== ERR_NONE) return ioTaken;
+  if (recursive !== 0) {
+    const slotsTaken: number = regionsReserveWindow(initSlotsLo, initSlotsHi, INIT_SLOTS);
+    if (slotsTaken !== ERR_NONE) return slotsTaken;
+    const selfTaken: number = memoryManagerReserveSelfMap();
+    if (selfTaken !== ERR_NONE) return selfTaken;
+  }
   const registryFrame: number = frameAllocContiguous(INIT_IO_REGISTRY_BYTES >>> 12, 1);
   if (registryFrame < 0 || registryFrame >= directFrames) return ERR_NO_USABLE_MEMORY;
   const registryOffsetLo: number = frameToAddress(registryFrame);

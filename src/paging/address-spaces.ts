@@ -12,6 +12,11 @@
  *
  * User halves start empty; user and kernel stay apart because region calls refuse user rights in
  * kernel ranges, and kernel root entries never carry the user bit.
+ *
+ * The recursive self-map (table-access.ts), when configured, is the one kernel root entry that is
+ * not shared: each root's points at that root's own frame. The template leaves it out, copies skip
+ * it, every new root gets its own (spanNewRoot), and teardown never follows it (it would free the
+ * root as a table of the level below).
  */
 import { ERR_NONE, ERR_OUT_OF_MEMORY, ERR_INVALID_ARGUMENT } from '../errors.ts';
 import { add64, compareU64, pairHi, returnPair, shiftLeft64, signExtend64, sub64 } from '../int64/pair.ts';
@@ -38,6 +43,7 @@ import {
   archAddressBits,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableRootFrameAlloc, tableAccessDone } from './table-access.ts';
+import { tableSelfMapIndex, tableSelfMapLink, tableSelfMapKernelRoot } from './table-access.ts';
 import { TABLE_PINNED, walkRootIsActive, walkSetKernelRoot } from './walker.ts';
 import { PAGE_WRITE, PAGE_FOREIGN } from './page-flags.ts';
 
@@ -60,6 +66,9 @@ const spanEntryStart = (level: number, index: number, baseLo: number, baseHi: nu
   if (archAddressBits() <= 32) return returnPair(startLo, startHi);
   return signExtend64(startLo, startHi, (archAddressBits() - 1) | 0);
 };
+
+/** 1 for the self-map entry of a root (kept out of templates, copies and teardown). */
+const spanIsSelfMap = (level: number, index: number): number => (level === archLevels() && index === tableSelfMapIndex() ? 1 : 0);
 
 /** How [start, start + 2^shift) meets the kernel ranges: none, partly, or wholly inside one. */
 const spanKernelCover = (startLo: number, startHi: number, shift: number): number => {
@@ -106,7 +115,7 @@ const spanFillKernel = (table: number, level: number, baseLo: number, baseHi: nu
     const startLo: number = spanEntryStart(level, index, baseLo, baseHi);
     const startHi: number = pairHi;
     const cover: number = spanKernelCover(startLo, startHi, shift);
-    if (cover === SPAN_NONE) continue;
+    if (cover === SPAN_NONE || spanIsSelfMap(level, index) === 1) continue;
     const child: number = tableFrameAlloc();
     if (child < 0) return ERR_OUT_OF_MEMORY;
     tableZero((level - 1) | 0, child);
@@ -135,7 +144,7 @@ const spanCopyKernel = (target: number, source: number, level: number, baseLo: n
     const startLo: number = spanEntryStart(level, index, baseLo, baseHi);
     const startHi: number = pairHi;
     const cover: number = spanKernelCover(startLo, startHi, shift);
-    if (cover === SPAN_NONE) continue;
+    if (cover === SPAN_NONE || spanIsSelfMap(level, index) === 1) continue;
     const entryLo: number = tableEntryRead(level, source, index);
     const entryHi: number = tableEntryHi;
     if (archEntryPresent(entryLo, entryHi) === 0) continue;
@@ -178,6 +187,10 @@ const spanNewRoot = (): number => {
   if (root < 0) return ERR_OUT_OF_MEMORY;
   tableZero(archLevels(), root);
   frameCounterSet(root, 0);
+  if (tableSelfMapIndex() >= 0) {
+    tableSelfMapLink(root); // its own self-map entry, never shared
+    frameCounterAdd(root, 1);
+  }
   return root;
 };
 
@@ -185,6 +198,7 @@ const spanNewRoot = (): number => {
 const spanFreePrivateAll = (root: number): number => {
   const entries: number = archTableEntries(archLevels());
   for (let index: number = 0; index < entries; index = (index + 1) | 0) {
+    if (spanIsSelfMap(archLevels(), index) === 1) continue;
     const entryLo: number = tableEntryRead(archLevels(), root, index);
     const entryHi: number = tableEntryHi;
     if (archEntryPresent(entryLo, entryHi) === 0) continue;
@@ -211,6 +225,7 @@ export const addressSpaceKernelCreate = (): number => {
   }
   kernelRootFrame = root;
   walkSetKernelRoot(root);
+  tableSelfMapKernelRoot(root);
   return root;
 };
 
@@ -225,6 +240,7 @@ const spanFreeTree = (table: number, level: number): number => {
   if (level >= 2) {
     const entries: number = archTableEntries(level);
     for (let index: number = 0; index < entries; index = (index + 1) | 0) {
+      if (spanIsSelfMap(level, index) === 1) continue;
       const entryLo: number = tableEntryRead(level, table, index);
       const entryHi: number = tableEntryHi;
       if (archEntryPresent(entryLo, entryHi) === 0) continue;

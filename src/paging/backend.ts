@@ -63,3 +63,4 @@ export const archKernelRegionsStartHi = (): number => b().archKernelRegionsStart
 export const archImageWindowLo = (): number => b().archImageWindowLo();
 export const archImageWindowHi = (): number => b().archImageWindowHi();
 export const archImageWindowFrames = (): number => b().archImageWindowFrames();
+export const archSelfMapIndex = (): number => b().archSelfMapIndex();

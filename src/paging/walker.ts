@@ -39,8 +39,9 @@ import {
   archFrameLimit,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableFrameLimit, tableAccessDone } from './table-access.ts';
+import { tableAccessPath, tableAccessLinked, tableLinkFlags, tableAccessWantsPath } from './table-access.ts';
 import { tlbGatherBegin, tlbGatherLeaf, tlbGatherTableChange, tlbGatherFinish } from './tlb-gather.ts';
-import { PAGE_FOREIGN, PAGE_GLOBAL, pageFlagsForTable } from './page-flags.ts';
+import { PAGE_FOREIGN, PAGE_GLOBAL } from './page-flags.ts';
 
 /** Counter value of pinned tables (roots' shared kernel tables): never reaches 0, never freed. */
 export const TABLE_PINNED: number = 32768;
@@ -170,7 +171,9 @@ export const WALK_WIDEN: number = 2;
  */
 export const walkDescend = (root: number, lo: number, hi: number, targetLevel: number, flags: number, create: number): number => {
   let table: number = root;
-  const tableFlags: number = pageFlagsForTable(flags);
+  const tableFlags: number = tableLinkFlags(flags); // pageFlagsForTable, plus what the self-map needs
+  // the walk context: which tables the recursive self-map shows (table-access.ts)
+  if (tableAccessWantsPath !== 0) tableAccessPath(root, lo, hi);
   for (let level: number = archLevels(); level > targetLevel; level = (level - 1) | 0) {
     const index: number = archIndexOf(level, lo, hi);
     const entryLo: number = tableEntryRead(level, table, index);
@@ -186,6 +189,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
         tlbGatherTableChange(0);
       }
       table = archEntryFrame(level, entryLo, entryHi);
+      if (tableAccessWantsPath !== 0) tableAccessLinked((level - 1) | 0, table);
       continue;
     }
     if (create !== WALK_CREATE) {
@@ -200,6 +204,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
     tableEntryWrite(level, table, index, newLo, pairHi);
     frameCounterAdd(table, 1);
     if (level === archLevels() && archRootChangeNeedsReload() !== 0) tlbGatherTableChange(0);
+    if (tableAccessWantsPath !== 0) tableAccessLinked((level - 1) | 0, fresh); // zeroed above through a slot: not linked then
     table = fresh;
   }
   walkLevel = targetLevel;
@@ -326,7 +331,7 @@ const walkSplitAt = (root: number, lo: number, hi: number): number => {
       tableEntryWrite(childLevel, child, k, leafLo, pairHi);
     }
     frameCounterSet(child, childEntries);
-    const pointerLo: number = archEncodeTable(child, level, pageFlagsForTable(flags));
+    const pointerLo: number = archEncodeTable(child, level, tableLinkFlags(flags));
     tableEntryWrite(level, table, index, pointerLo, pairHi);
     tlbGatherTableChange(flags & PAGE_GLOBAL);
   }

@@ -4,6 +4,9 @@
  * Sparse memory, plain control registers and counters, no MMU: a linear address at or above the
  * fold base (when non-zero) reaches physical (address - base), below it physical = linear. The
  * native build follows the same rules, so the manager's results must be identical on both sides.
+ * One exception to "no MMU": a walked window (hosted_set_walk_window; end 0:0 = 2^64) whose
+ * x86-64 addresses are walked from CR3 through the tables in memory, 4 KiB pages only, as the MMU
+ * walks a self-map or temporary-slot address - so the recursive strategy runs on both sides.
  * Tests that check the MMU use the emulated machine (test/machine/) instead.
  */
 import type { PortMachine } from '../../src/port/port.ts';
@@ -24,7 +27,28 @@ export class FlatMachine implements PortMachine {
   readonly counters = new Int32Array(6);
   private readonly cpuidValues = CPUID_LEAVES.map(() => new Int32Array(4));
 
+  private selfBase = 0n;
+  private selfEnd = 0n;
+  private selfLevels = 0;
+
+  private physicalWord(physical: bigint): number {
+    const page = this.pages.get(physical >> 12n);
+    return page ? page[Number((physical & 4095n) >> 2n)] : 0;
+  }
+
+  private selfMapWalk(address: bigint): bigint {
+    let table = this.cr3 & ~4095n;
+    for (let level = this.selfLevels; level >= 1; level--) {
+      const index = (address >> BigInt(12 + 9 * (level - 1))) & 511n;
+      const entry = toBig(this.physicalWord(table + index * 8n), this.physicalWord(table + index * 8n + 4n));
+      if ((entry & 1n) === 0n) throw new Error(`flat machine: self-map address 0x${address.toString(16)} not mapped`);
+      table = entry & 0x000ffffffffff000n;
+    }
+    return table + (address & 4095n);
+  }
+
   private physical(address: bigint): bigint {
+    if (this.selfLevels !== 0 && address >= this.selfBase && (this.selfEnd === 0n || address < this.selfEnd)) return this.selfMapWalk(address);
     return this.foldBase !== 0n && address >= this.foldBase ? address - this.foldBase : address;
   }
 
@@ -107,6 +131,12 @@ export class FlatMachine implements PortMachine {
     this.foldBase = toBig(lo, hi);
     return 0;
   }
+  hosted_set_walk_window(lo: number, hi: number, endLo: number, endHi: number, levels: number): number {
+    this.selfBase = toBig(lo, hi);
+    this.selfEnd = toBig(endLo, endHi);
+    this.selfLevels = levels;
+    return 0;
+  }
   hosted_peek32(lo: number, hi: number): number {
     return this.peek32(lo, hi);
   }
@@ -144,6 +174,7 @@ export class FlatMachine implements PortMachine {
 /** The controls a differential step may call besides the TypeScript's functions: name -> arity. */
 export const HOSTED_CONTROLS: Record<string, number> = {
   hosted_set_fold: 2,
+  hosted_set_walk_window: 5,
   hosted_peek32: 2,
   hosted_poke32: 3,
   hosted_counter: 1,

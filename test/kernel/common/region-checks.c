@@ -239,16 +239,53 @@ static void check_high_memory(const struct map_facts *facts) {
 #endif
 }
 
+/*
+ * The recursive self-map (cmdline word "recursive"): the loaded root shows itself at its self-map
+ * address, its self-map entry points at its own frame, supervisor-only (no U/S bit); the window is refused to
+ * the region API; the walker really went through the self-map (visits counted) and fell back to
+ * the slots for other roots and unlinked tables.
+ */
+static void check_recursive_tables(int32_t mode) {
+  int32_t root = mm_memoryManagerKernelRoot();
+  int32_t entry_bytes = mode == 2 ? 4 : 8;
+  int32_t root_lo = mm_tableSelfMapTableAddress(mm_archLevels(), 0, 0);
+  uint64_t root_view = pair(root_lo);
+  volatile uint32_t *self_entry = at(root_view + (uint64_t)(uint32_t)mm_archSelfMapIndex() * (uint32_t)entry_bytes);
+  report_check("tables.self-map-entry", (*self_entry >> 12) == (uint32_t)root && (*self_entry & 7u) == 3u, "entry", *self_entry);
+  uint64_t direct = ((uint64_t)(uint32_t)mm_archDirectMapStartHi() << 32) + (uint32_t)mm_archDirectMapStartLo() + ((uint64_t)(uint32_t)root << 12);
+  int same = 1;
+  for (int k = 0; k < 1024; k++) same = same && at(root_view)[k] == at(direct)[k];
+  report_check("tables.self-map-shows-root", same, "view", root_view);
+  int32_t window_lo = mm_tableSelfMapWindowLo();
+  uint64_t window = pair(window_lo);
+  int32_t code = mm_freeRegion(window_lo, hi32(window), 4096, 0);
+  report_check("tables.self-map-free-refused", code == -22, mm_error_name(code), (uint32_t)code);
+  code = mm_allocRegion(window_lo, hi32(window), 0, 0, 4096, 0, MM_REGION_COMMIT | MM_REGION_READWRITE);
+  report_check("tables.self-map-alloc-refused", mm_isErrorCode(code) == 1, mm_error_name(code), (uint32_t)code);
+  report_check("tables.self-map-visits", mm_tableSelfMapVisits() > 0 && mm_tableSelfMapSlotVisits() > 0, "visits",
+               (uint32_t)mm_tableSelfMapVisits());
+}
+
 void region_checks(const struct map_facts *facts) {
   int32_t mode = paging_mode();
+  int recursive = kernel_cmdline_has("recursive");
+  if (recursive) {
+    int32_t chosen = mm_memoryManagerSelectTables(MM_TABLES_RECURSIVE);
+    report_check("tables.recursive-selected", chosen == 0, mm_error_name(chosen), (uint32_t)chosen);
+  }
   int32_t status = mm_memoryManagerInit(mode, mm_cpuPagingFeatures(), (int32_t)(kernel_image_phys_start() >> 12),
                                         (int32_t)((kernel_image_phys_end() + 4095) >> 12), 4096, VIEW_OFFSET_LO, VIEW_OFFSET_HI);
   report_check("mm.init", status == 0, mm_error_name(status), (uint32_t)status);
   if (status != 0) return;
   report_check("mm.cr3-is-kernel-root", ((uint32_t)glue_read_cr3_lo() >> 12) == (uint32_t)mm_memoryManagerKernelRoot(), "cr3",
                (uint32_t)glue_read_cr3_lo());
+  report_log(mm_memoryManagerTables() == MM_TABLES_RECURSIVE ? "page tables reached through the recursive self-map"
+                                                                  : "page tables reached through the direct map");
+  report_check("tables.strategy", mm_memoryManagerTables() == (recursive ? MM_TABLES_RECURSIVE : MM_TABLES_DIRECT), "strategy",
+               (uint32_t)mm_memoryManagerTables());
   check_kernel_regions(mode);
   check_io_mappings();
   check_user_space();
   check_high_memory(facts);
+  if (recursive) check_recursive_tables(mode);
 }

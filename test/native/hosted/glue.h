@@ -41,6 +41,7 @@ glue_i32 glue_fault_addr_hi(void);
 
 /* Test controls, callable as steps (the driver lists them next to the TypeScript's functions). */
 glue_i32 hosted_set_fold(glue_i32 lo, glue_i32 hi);
+glue_i32 hosted_set_walk_window(glue_i32 lo, glue_i32 hi, glue_i32 end_lo, glue_i32 end_hi, glue_i32 levels);
 glue_i32 hosted_peek32(glue_i32 lo, glue_i32 hi);
 glue_i32 hosted_poke32(glue_i32 lo, glue_i32 hi, glue_i32 value);
 glue_i32 hosted_counter(glue_i32 which);
