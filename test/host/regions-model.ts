@@ -10,10 +10,21 @@
  *     wrap past 2^64, the right side of the user/kernel split, the USER flag where it matters);
  *   - searches take the lowest free place at or above the start (for committed regions without
  *     SMALL_PAGES at least as big as a large page, on that page size's alignment first: regionFind);
- *   - freeRegion refuses any range touching the I/O window (unmapIOMemory's business);
+ *   - freeRegion refuses any range touching a set-up window of kernel space (the I/O window is
+ *     unmapIOMemory's business);
  *   - freeRegion and resizeRegion accept any range whose pages are all taken (by one region or
  *     several, in whole or in part), and a double free (any page free) is ERR_NOT_MAPPED;
- *   - frames of FIXED targets belong to their owner: never freed by the manager.
+ *   - frames of FIXED targets belong to their owner: never freed by the manager;
+ *   - protectRegion gives the mapped pages of a range new write / NX rights in place (frames,
+ *     cache flags, ownership unchanged; reserved-only pages skipped): the extents are cut at the
+ *     range's ends, so rights are tracked per run of pages; a range meeting a set-up window of
+ *     kernel space (direct map, image, I/O window: regionsReserveWindow) is ERR_PERMISSION, as
+ *     for freeRegion and resizeRegion, and any free page in it ERR_NOT_MAPPED;
+ *   - mapIOMemory places a mapping at the lowest fit in the I/O window's own index, keeps the
+ *     physical sub-page offset, covers the pages the range touches, kernel-only, writable, NX,
+ *     with the UC/WC flags; it refuses RAM the bitmap hands out unless IO_ALLOW_RAM, frames the
+ *     mode cannot address, and a registry 3/4 full; unmapIOMemory needs a mapping's first page
+ *     and its page count. I/O mappings are extents too (`io`: frames nobody owns, never freed).
  * Which frames fresh pages get, and the leaf sizes, are the manager's choice: the model learns a
  * fresh page's frame when the test first observes it through the MMU, and holds it to that frame
  * for as long as the page stays mapped.
@@ -40,6 +51,7 @@ import {
   REGION_FIXED,
   REGION_FLAGS_ALL,
   REGION_IO,
+  REGION_IO_ALLOW_RAM,
   REGION_NO_EXECUTE,
   REGION_READWRITE,
   REGION_SMALL_PAGES,
@@ -86,8 +98,16 @@ export interface ModelLayout {
   kernelSearchBase: number;
   /** Ranges of kernel space that the set-up took (reserved in the free-space index). */
   setupTaken: PageRange[];
-  /** The I/O window (part of setupTaken): freeRegion refuses any range that touches it. */
+  /**
+   * The I/O window (part of setupTaken; at most one: mapIOMemory places mappings in the first):
+   * freeRegion, protectRegion and resizeRegion refuse any range that touches it, as every set-up
+   * window of kernel space (the kernel side of setupTaken: regionsReserveWindow).
+   */
   ioWindows: PageRange[];
+  /** Registry slots of mapIOMemory (live mappings stay below 3/4 of them); 0: unknown. */
+  ioSlots: number;
+  /** Frames the page bitmap holds as reserved (mapIOMemory takes them without IO_ALLOW_RAM). */
+  reservedFrames: PageRange[];
   /** What the set-up mapped (the kernel's view of physical memory, i386's low window). */
   baseline: BaselineRange[];
   /** NO_EXECUTE reaches the MMU (PAE and long mode; two-level paging has no NX). */
@@ -121,6 +141,8 @@ export const layoutFor = (mode: ModeName, kernelSearchBase: number): ModelLayout
       kernelSearchBase,
       setupTaken: [],
       ioWindows: [],
+      ioSlots: 0,
+      reservedFrames: [],
       baseline: [],
       nx: mode === 'pae',
       searchAligns: mode === 'pae' ? [512] : [1024],
@@ -138,6 +160,8 @@ export const layoutFor = (mode: ModeName, kernelSearchBase: number): ModelLayout
     kernelSearchBase,
     setupTaken: [],
     ioWindows: [],
+    ioSlots: 0,
+    reservedFrames: [],
     baseline: [],
     nx: true,
     searchAligns: [262144, 512],
@@ -180,7 +204,12 @@ export interface Extent {
   frames: Int32Array | null;
   /** FIXED: the frames are the test's (never freed by the manager). */
   fixed: boolean;
-  /** The rights asked for (nx as asked; whether the MMU sees it depends on the mode). */
+  /**
+   * An I/O mapping (mapIOMemory; `fixed` too): device memory, or RAM with IO_ALLOW_RAM - nobody's
+   * frames as far as the manager is concerned: never freed, never owned. Lies in the I/O window.
+   */
+  io?: IoMapping;
+  /** The rights asked for, or last given by protectRegion (nx as asked; whether the MMU sees it depends on the mode). */
   write: boolean;
   user: boolean;
   nx: boolean;
@@ -228,12 +257,36 @@ export type ResizeExpectation =
 
 export type FreeExpectation = { error: number } | { ok: true; page: number; pages: number };
 
+/** protectRegion's plan: the pages and the rights they get. */
+export type ProtectExpectation = { error: number } | { ok: true; page: number; pages: number; write: boolean; nx: boolean };
+
+/** A live I/O mapping (mapIOMemory): its first linear page, pages, first frame, and the call's offset and size. */
+export interface IoMapping {
+  page: number;
+  pages: number;
+  firstFrame: number;
+  offset: number;
+  size: bigint;
+  /** REGION_UC / REGION_WC / REGION_IO_ALLOW_RAM as asked. */
+  flags: number;
+}
+
+export type MapIoExpectation = { error: number } | { ok: true; mapping: IoMapping };
+export type UnmapIoExpectation = { error: number } | { ok: true; mapping: IoMapping };
+
+/** Flags protectRegion takes. */
+export const PROTECT_FLAGS = REGION_READWRITE | REGION_NO_EXECUTE | REGION_USER;
+/** Flags mapIOMemory takes. */
+export const MAP_IO_FLAGS = REGION_UC | REGION_WC | REGION_IO_ALLOW_RAM;
+
 const SIDE_KERNEL = 0;
 const SIDE_USER = 1;
 const SIDE_ANY = 2;
 
 export class RegionModel {
   readonly extents: Extent[] = [];
+  /** Live I/O mappings, in address order (each also an extent with `io` set). */
+  readonly ioMappings: IoMapping[] = [];
   private serial = 0;
 
   constructor(readonly layout: ModelLayout) {}
@@ -263,6 +316,11 @@ export class RegionModel {
 
   private setupTakenOverlaps(page: number, pages: number): boolean {
     return this.layout.setupTaken.some((r) => page < r.end && page + pages > r.start);
+  }
+
+  /** Meets a set-up window of kernel space (the kernel side of setupTaken: direct map, image, I/O window)? */
+  windowOverlaps(page: number, pages: number): boolean {
+    return this.layout.setupTaken.some((r) => r.start >= this.layout.kernel.start && page < r.end && page + pages > r.start);
   }
 
   /** Every page of [page, +pages) free (neither a region's nor the set-up's)? */
@@ -451,7 +509,7 @@ export class RegionModel {
     if ('error' in range) return range;
     const page = addressToPage(base);
     const pages = Number(size / PAGE_BYTES);
-    if (this.layout.ioWindows.some((w) => page < w.end && page + pages > w.start)) return fail(E.ERR_PERMISSION);
+    if (this.windowOverlaps(page, pages)) return fail(E.ERR_PERMISSION);
     if (!this.isAllTaken(page, pages)) return fail(E.ERR_NOT_MAPPED);
     return { ok: true, page, pages };
   }
@@ -489,6 +547,8 @@ export class RegionModel {
     const range = this.checkRange(base, size, newSize < size ? SIDE_ANY : user ? SIDE_USER : SIDE_KERNEL);
     if ('error' in range) return range;
     const page = addressToPage(base);
+    // a region meeting a set-up window is refused, as by freeRegion and protectRegion (design.md)
+    if (this.windowOverlaps(page, Number(size / PAGE_BYTES))) return fail(E.ERR_PERMISSION);
     if (!this.isAllTaken(page, Number(size / PAGE_BYTES))) return fail(E.ERR_NOT_MAPPED);
     if (newSize < size) {
       const tail = page + Number(newSize / PAGE_BYTES);
@@ -501,6 +561,152 @@ export class RegionModel {
     const grown = this.expectAlloc(base + size, tailTarget, newSize - size, flags);
     if ('error' in grown) return grown;
     return { ok: true, kind: 'grow', plan: grown.plan };
+  }
+
+  /**
+   * protectRegion (regions.ts order): the flags (READWRITE, NO_EXECUTE, USER only), the size, the
+   * range on the side USER names, no set-up window (ERR_PERMISSION), every page taken
+   * (ERR_NOT_MAPPED otherwise).
+   */
+  expectProtect(base: bigint, size: bigint, flags: number): ProtectExpectation {
+    if ((flags & ~PROTECT_FLAGS) !== 0) return fail(E.ERR_INVALID_ARGUMENT);
+    const sizeError = this.checkSize(size);
+    if (sizeError !== E.ERR_NONE) return fail(sizeError);
+    const range = this.checkRange(base, size, (flags & REGION_USER) !== 0 ? SIDE_USER : SIDE_KERNEL);
+    if ('error' in range) return range;
+    const page = addressToPage(base);
+    const pages = Number(size / PAGE_BYTES);
+    if (range.space === 'kernel' && this.windowOverlaps(page, pages)) return fail(E.ERR_PERMISSION);
+    if (!this.isAllTaken(page, pages)) return fail(E.ERR_NOT_MAPPED);
+    return { ok: true, page, pages, write: (flags & REGION_READWRITE) !== 0, nx: (flags & REGION_NO_EXECUTE) !== 0 };
+  }
+
+  /**
+   * Gives the committed pages of [page, +pages) the rights: extents are cut at the range's ends
+   * (reserved-only ones are left whole: nothing of them is mapped); frames, cache flags and
+   * ownership stay.
+   */
+  applyProtect(page: number, pages: number, write: boolean, nx: boolean): void {
+    const end = page + pages;
+    let k = this.lowerBound(page);
+    for (; k < this.extents.length; k++) {
+      const e = this.extents[k]!;
+      if (e.start >= end) break;
+      if (!e.committed) continue;
+      const from = Math.max(page, e.start) - e.start;
+      const to = Math.min(end, e.start + e.pages) - e.start;
+      const pieces: Extent[] = [];
+      if (from > 0) pieces.push(sliceExtent(e, 0, from));
+      const changed = sliceExtent(e, from, to);
+      changed.write = write;
+      changed.nx = nx;
+      changed.flags = (e.flags & ~(REGION_READWRITE | REGION_NO_EXECUTE)) | (write ? REGION_READWRITE : 0) | (nx ? REGION_NO_EXECUTE : 0);
+      pieces.push(changed);
+      if (to < e.pages) pieces.push(sliceExtent(e, to, e.pages));
+      this.extents.splice(k, 1, ...pieces);
+      k += pieces.length - 1;
+    }
+  }
+
+  /** The mode's frame limit for device memory: two-level 4 KiB entries hold 32-bit addresses; the manager's frame numbers 31 bits. */
+  private ioFrameLimit(): number {
+    return this.layout.mode === 'two-level' ? 2 ** 20 : 2 ** 31 - 1;
+  }
+
+  /** ioPagesFor: the pages [offset, offset + size) touches, or the error. */
+  private ioPages(offset: number, size: bigint): number {
+    if (size === 0n) return E.ERR_ZERO_SIZE;
+    const end = size + BigInt(offset + 4095);
+    if (end >= TWO_64) return E.ERR_OUT_OF_RANGE;
+    if (end >= 1n << 43n) return E.ERR_OUT_OF_RANGE;
+    return Number(end / PAGE_BYTES);
+  }
+
+  /** The lowest free run of `pages` pages in the I/O window (its own index: the window minus live mappings), or -1. */
+  private ioFit(window: PageRange, pages: number): number {
+    let at = window.start;
+    for (const m of this.ioMappings) {
+      if (m.page - at >= pages) return at;
+      at = Math.max(at, m.page + m.pages);
+    }
+    return window.end - at >= pages ? at : -1;
+  }
+
+  /**
+   * mapIOMemory (io-mappings.ts order): the window, the flags (UC, WC, IO_ALLOW_RAM; not UC and WC
+   * together), a physical address below 2^52, the pages the range touches (sub-page offset kept),
+   * frames the mode's entries and the manager's 31-bit frame numbers hold, no RAM the bitmap hands
+   * out unless IO_ALLOW_RAM, room in the registry (under 3/4 full), the lowest fit in the window.
+   */
+  expectMapIo(physical: bigint, size: bigint, flags: number): MapIoExpectation {
+    const window = this.layout.ioWindows[0];
+    if (window === undefined) return fail(E.ERR_NOT_INITIALISED);
+    if ((flags & ~MAP_IO_FLAGS) !== 0) return fail(E.ERR_INVALID_ARGUMENT);
+    if ((flags & REGION_UC) !== 0 && (flags & REGION_WC) !== 0) return fail(E.ERR_INVALID_ARGUMENT);
+    if (physical >= 1n << 52n) return fail(E.ERR_OUT_OF_RANGE);
+    const offset = Number(physical & 4095n);
+    const pages = this.ioPages(offset, size);
+    if (pages < 0) return fail(pages);
+    const first = Number(physical / PAGE_BYTES);
+    if (first > this.ioFrameLimit() - pages) return fail(E.ERR_OUT_OF_RANGE);
+    if ((flags & REGION_IO_ALLOW_RAM) === 0) {
+      const end = Math.min(first + pages, this.layout.ramFrames);
+      for (let f = first; f < end; f++) {
+        const reserved = this.layout.reservedFrames.find((r) => f >= r.start && f < r.end);
+        if (reserved === undefined) return fail(E.ERR_OVERLAP);
+        f = reserved.end - 1;
+      }
+    }
+    if (this.layout.ioSlots > 0 && this.ioMappings.length >= this.layout.ioSlots - (this.layout.ioSlots >> 2)) return fail(E.ERR_POOL_EXHAUSTED);
+    const page = this.ioFit(window, pages);
+    if (page < 0) return fail(E.ERR_NO_FREE_REGION);
+    return { ok: true, mapping: { page, pages, firstFrame: first, offset, size, flags } };
+  }
+
+  /** Records an I/O mapping: an extent of device frames (never freed, never owned) and the registry's entry. */
+  applyMapIo(m: IoMapping): Extent {
+    const frames = new Int32Array(m.pages);
+    for (let k = 0; k < m.pages; k++) frames[k] = m.firstFrame + k;
+    const cache = m.flags & (REGION_UC | REGION_WC);
+    const extent: Extent = {
+      start: m.page,
+      pages: m.pages,
+      committed: true,
+      frames,
+      fixed: true,
+      io: m,
+      write: true,
+      user: false,
+      nx: true,
+      flags: REGION_COMMIT | REGION_READWRITE | REGION_NO_EXECUTE | REGION_IO | cache,
+      serial: ++this.serial,
+    };
+    this.extents.splice(this.lowerBound(m.page), 0, extent);
+    let k = this.ioMappings.length;
+    while (k > 0 && this.ioMappings[k - 1]!.page > m.page) k--;
+    this.ioMappings.splice(k, 0, m);
+    return extent;
+  }
+
+  /**
+   * unmapIOMemory: the window, the pages [linear's offset, + size) touches, a mapping whose first
+   * page is linear's page (ERR_NOT_MAPPED), of exactly that many pages (ERR_INVALID_ARGUMENT).
+   */
+  expectUnmapIo(linear: bigint, size: bigint): UnmapIoExpectation {
+    if (this.layout.ioWindows.length === 0) return fail(E.ERR_NOT_INITIALISED);
+    const pages = this.ioPages(Number(linear & 4095n), size);
+    if (pages < 0) return fail(pages);
+    const page = addressToPage(linear);
+    const mapping = this.ioMappings.find((m) => m.page === page);
+    if (mapping === undefined) return fail(E.ERR_NOT_MAPPED);
+    if (mapping.pages !== pages) return fail(E.ERR_INVALID_ARGUMENT);
+    return { ok: true, mapping };
+  }
+
+  applyUnmapIo(m: IoMapping): void {
+    this.ioMappings.splice(this.ioMappings.indexOf(m), 1);
+    const k = this.lowerBound(m.page);
+    if (this.extents[k]?.io === m) this.extents.splice(k, 1);
   }
 
   /** isRegionFree: 1 when no page of the range is taken, 0 otherwise, or the error. */
@@ -564,7 +770,7 @@ export class RegionModel {
   /** Every extent, for messages. */
   describe(): string {
     return this.extents
-      .map((e) => `${hexPage(e.start)}+${e.pages}p ${e.committed ? (e.fixed ? 'fixed' : 'mapped') : 'reserved'} #${e.serial} flags=${e.flags}`)
+      .map((e) => `${hexPage(e.start)}+${e.pages}p ${e.io ? 'io' : e.committed ? (e.fixed ? 'fixed' : 'mapped') : 'reserved'} #${e.serial} flags=${e.flags}${e.committed ? ` w=${e.write} nx=${e.nx}` : ''}`)
       .join('\n');
   }
 }
@@ -898,6 +1104,9 @@ export const countTables = (machine: EmulatedMachine, mode: ModeName, roots: rea
 // Part 3: the operation generator (shared by the property test and the native differential)
 // =============================================================================================
 
+/** Values of RegionOp.k: [0, OP_KINDS) (see RegionOpGenerator.apply). */
+export const OP_KINDS = 1220;
+
 /** One abstract operation: `k` picks the call, a/b/c drive every choice it makes. */
 export interface RegionOp {
   k: number;
@@ -944,7 +1153,10 @@ export type RegionCall =
   | { fn: 'resizeRegion'; base: bigint; target: bigint; size: bigint; newSize: bigint; flags: number; inject: number }
   | { fn: 'mapLinearToPhysical'; address: bigint }
   | { fn: 'isRegionFree'; base: bigint; size: bigint }
-  | { fn: 'findFreeRegion'; start: bigint; size: bigint };
+  | { fn: 'findFreeRegion'; start: bigint; size: bigint }
+  | { fn: 'protectRegion'; base: bigint; size: bigint; flags: number; inject: number }
+  | { fn: 'mapIOMemory'; physical: bigint; size: bigint; flags: number; inject: number }
+  | { fn: 'unmapIOMemory'; linear: bigint; size: bigint };
 
 /** The call's int32 arguments, in the API's order. */
 export const callArgs = (c: RegionCall): number[] => {
@@ -963,6 +1175,12 @@ export const callArgs = (c: RegionCall): number[] => {
       return [...toPair(c.base), ...toPair(c.size)];
     case 'findFreeRegion':
       return [...toPair(c.start), ...toPair(c.size)];
+    case 'protectRegion':
+      return [...toPair(c.base), ...toPair(c.size), c.flags];
+    case 'mapIOMemory':
+      return [...toPair(c.physical), ...toPair(c.size), c.flags];
+    case 'unmapIOMemory':
+      return [...toPair(c.linear), ...toPair(c.size)];
   }
 };
 
@@ -982,6 +1200,12 @@ export const describeCall = (c: RegionCall): string => {
       return `isRegionFree(${hexAddress(c.base)}, ${hexAddress(c.size)})`;
     case 'findFreeRegion':
       return `findFreeRegion(${hexAddress(c.start)}, ${hexAddress(c.size)})`;
+    case 'protectRegion':
+      return `protectRegion(${hexAddress(c.base)}, size ${hexAddress(c.size)}, flags ${c.flags})`;
+    case 'mapIOMemory':
+      return `mapIOMemory(${hexAddress(c.physical)}, size ${hexAddress(c.size)}, flags ${c.flags})`;
+    case 'unmapIOMemory':
+      return `unmapIOMemory(${hexAddress(c.linear)}, size ${hexAddress(c.size)})`;
   }
 };
 
@@ -992,7 +1216,10 @@ export type CallExpectation =
   | { fn: 'resize'; expectation: ResizeExpectation }
   | { fn: 'translate'; expectation: Expected | { unknown: { extent: Extent; index: number } } }
   | { fn: 'isFree'; expectation: number }
-  | { fn: 'find'; expectation: Expected };
+  | { fn: 'find'; expectation: Expected }
+  | { fn: 'protect'; expectation: ProtectExpectation }
+  | { fn: 'mapIo'; expectation: MapIoExpectation }
+  | { fn: 'unmapIo'; expectation: UnmapIoExpectation };
 
 export const expectCall = (model: RegionModel, c: RegionCall): CallExpectation => {
   switch (c.fn) {
@@ -1010,6 +1237,12 @@ export const expectCall = (model: RegionModel, c: RegionCall): CallExpectation =
       return { fn: 'isFree', expectation: model.expectIsFree(c.base, c.size) };
     case 'findFreeRegion':
       return { fn: 'find', expectation: model.expectFindFree(c.start, c.size) };
+    case 'protectRegion':
+      return { fn: 'protect', expectation: model.expectProtect(c.base, c.size, c.flags) };
+    case 'mapIOMemory':
+      return { fn: 'mapIo', expectation: model.expectMapIo(c.physical, c.size, c.flags) };
+    case 'unmapIOMemory':
+      return { fn: 'unmapIo', expectation: model.expectUnmapIo(c.linear, c.size) };
   }
 };
 
@@ -1028,6 +1261,11 @@ export const expectedResult = (e: CallExpectation): Expected | null => {
       return e.expectation < 0 ? { error: e.expectation } : { ok: true, lo: e.expectation, hi: 0 };
     case 'find':
       return e.expectation;
+    case 'protect':
+    case 'unmapIo':
+      return 'error' in e.expectation ? e.expectation : { ok: true, lo: 0, hi: 0 };
+    case 'mapIo':
+      return 'error' in e.expectation ? e.expectation : okAddress(pageToAddress(e.expectation.mapping.page) + BigInt(e.expectation.mapping.offset));
   }
 };
 
@@ -1062,7 +1300,7 @@ export interface GeneratorLimits {
   ownPages: number;
   /** Frames the test may hold for FIXED. */
   heldFrames: number;
-  /** Extents the model may hold (beyond it, commits become reservations). */
+  /** Extents the model may hold, I/O mappings not counted (beyond it, commits become reservations). */
   extents: number;
   /** Features to leave out while a known bug is open (property test knobs). */
   avoid: ReadonlySet<string>;
@@ -1079,9 +1317,13 @@ export class RegionOpGenerator {
   readonly recentlyFreed: { page: number; pages: number }[] = [];
   /** Pages touched lately (preferred probe targets). */
   readonly hot: number[] = [];
+  /** I/O mappings removed lately (double unmaps). */
+  readonly recentlyUnmappedIo: { linear: bigint; size: bigint }[] = [];
   /** Zones of each space where most placements land, so regions meet and share tables. */
   readonly zones: Record<SpaceName, number[]>;
   readonly stats = { ops: 0, calls: 0, ok: 0, errors: 0, injected: 0, injectedFailures: 0 };
+  /** Outcomes per call: "protectRegion ok", "mapIOMemory -12"... (summaries). */
+  readonly outcomes = new Map<string, number>();
 
   constructor(
     readonly layout: ModelLayout,
@@ -1161,6 +1403,8 @@ export class RegionOpGenerator {
     const { result, hi } = this.host.call(c, expected);
     if (c.fn === 'mapLinearToPhysical') expected = expectCall(this.model, c); // (frames may have been learned)
     const ok = E.isErrorCode(result) === 0 && !(expected.fn === 'isFree' && result !== expected.expectation);
+    const outcome = `${c.fn} ${E.isErrorCode(result) === 1 ? result : 'ok'}`;
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
     if (!ok) {
       if (result === E.ERR_OUT_OF_MEMORY && inject > 0) this.stats.injectedFailures++;
       else this.stats.errors++;
@@ -1181,6 +1425,24 @@ export class RegionOpGenerator {
         const extent = this.model.applyAlloc(e.plan);
         this.touch(extent.start, extent.pages);
       }
+    } else if (expected.fn === 'protect' && 'ok' in expected.expectation) {
+      const e = expected.expectation;
+      this.model.applyProtect(e.page, e.pages, e.write, e.nx);
+      this.touch(e.page, e.pages);
+    } else if (expected.fn === 'mapIo' && 'ok' in expected.expectation) {
+      const m = expected.expectation.mapping;
+      const [lo, h] = toPair(pageToAddress(m.page) + BigInt(m.offset));
+      if (lo !== result || h !== hi) return; // not what the model said
+      this.model.applyMapIo(m);
+      this.touch(m.page, m.pages);
+    } else if (expected.fn === 'unmapIo' && 'ok' in expected.expectation) {
+      const m = expected.expectation.mapping;
+      this.model.applyUnmapIo(m);
+      this.recentlyUnmappedIo.push({ linear: pageToAddress(m.page) + BigInt(m.offset), size: m.size });
+      if (this.recentlyUnmappedIo.length > 4) this.recentlyUnmappedIo.shift();
+      this.recentlyFreed.push({ page: m.page, pages: m.pages });
+      if (this.recentlyFreed.length > 8) this.recentlyFreed.shift();
+      this.touch(m.page, m.pages);
     }
   }
 
@@ -1297,7 +1559,25 @@ export class RegionOpGenerator {
     if (e.fn === 'alloc') takes = 'ok' in e.expectation && e.expectation.plan.committed;
     else if (e.fn === 'free') takes = 'ok' in e.expectation;
     else if (e.fn === 'resize') takes = 'ok' in e.expectation && (e.expectation.kind === 'shrink' || (e.expectation.kind === 'grow' && e.expectation.plan.committed));
+    // protectRegion takes tables only to split a large leaf at an end; mapIOMemory its tables
+    else if (e.fn === 'protect' || e.fn === 'mapIo') takes = 'ok' in e.expectation;
     return takes ? c : { ...c, inject: 0 };
+  }
+
+  /** The avoid tag (an open bug, limits.avoid) a call would meet, or null. */
+  private avoided(c: RegionCall): string | null {
+    const avoid = this.limits.avoid;
+    if (c.fn === 'resizeRegion' && avoid.has('resize-window')) {
+      // (bug: resizeRegion does not refuse a region that meets a set-up window)
+      const pages = Math.max(1, Math.ceil(Number(c.size) / 4096));
+      if (this.model.windowOverlaps(addressToPage(c.base), pages)) return 'resize-window';
+    }
+    if (c.fn === 'mapIOMemory' && avoid.has('io-high') && c.physical < 1n << 52n) {
+      // (bug: mapIOMemory cuts frame numbers its entries or 31 bits cannot hold)
+      const last = Number((c.physical + (c.size < 1n << 44n ? c.size : 0n)) / PAGE_BYTES) + 1;
+      if (c.physical >= 1n << 43n || (this.layout.mode === 'two-level' && last >= 2 ** 20)) return 'io-high';
+    }
+    return null;
   }
 
   private make(call: RegionCall): void {
@@ -1305,6 +1585,11 @@ export class RegionOpGenerator {
     const c = Object.fromEntries(Object.entries(call).map(([key, v]) => [key, typeof v === 'bigint' ? BigInt.asUintN(64, v) : v])) as RegionCall;
     if (!this.fixedOk(c)) {
       this.host.note('(skipped: a FIXED call with frames the test does not hold)');
+      return;
+    }
+    const avoided = this.avoided(c);
+    if (avoided !== null) {
+      this.host.note(`(skipped: ${describeCall(c)} meets the open bug '${avoided}')`);
       return;
     }
     this.issue(this.injected(c));
@@ -1315,7 +1600,7 @@ export class RegionOpGenerator {
   private opAlloc(r: Choices, space: SpaceName): void {
     const inject = this.injectFor(r);
     let flags = this.flagsFor(r, space);
-    if (this.model.mappedPages().own > this.limits.ownPages || this.model.extents.length > this.limits.extents) flags &= ~REGION_COMMIT;
+    if (this.model.mappedPages().own > this.limits.ownPages || this.model.extents.length - this.model.ioMappings.length > this.limits.extents) flags &= ~REGION_COMMIT;
     let pages = this.pagesFor(r, (flags & REGION_COMMIT) !== 0);
     let target = 0n;
     let hugeDevice = false;
@@ -1605,6 +1890,224 @@ export class RegionOpGenerator {
     this.make({ fn: 'findFreeRegion', start, size });
   }
 
+  /**
+   * protectRegion: committed regions whole, heads, tails, a few pages inside (large pages split at
+   * both ends), spans over adjacent regions (reserved-only parts skipped); new rights READWRITE
+   * and NO_EXECUTE in every combination; and invalid calls: flags protect does not take, the
+   * wrong side, unaligned, zero or huge sizes, ranges with a free page, set-up windows and I/O
+   * mappings, non-canonical or split-crossing ranges.
+   */
+  private opProtect(r: Choices): void {
+    // (more often than for other calls: a split at an end is the only allocation, and not every call has one)
+    const inject = r.chance(0.15) ? r.range(1, 3) : this.injectFor(r);
+    const extents = this.model.extents;
+    const regions = extents.filter((e) => e.io === undefined);
+    const committed = regions.filter((e) => e.committed);
+    let flags = (r.chance(0.5) ? REGION_READWRITE : 0) | (r.chance(0.4) ? REGION_NO_EXECUTE : 0);
+    const isUser = (page: number): boolean => page < this.layout.kernel.start;
+    const protect = (base: number | bigint, size: bigint, user: boolean): void =>
+      this.make({ fn: 'protectRegion', base: typeof base === 'bigint' ? base : pageToAddress(base), size, flags: flags | (user ? REGION_USER : 0), inject });
+    const x = r.int(100);
+    if (regions.length === 0 || x >= 84) {
+      const bad = r.int(11);
+      const e = regions.length > 0 ? r.pick(regions) : null;
+      if (bad === 0 && e !== null) {
+        flags |= r.pick([REGION_COMMIT, REGION_UC, REGION_WC, REGION_FIXED, REGION_SMALL_PAGES, REGION_AT_OR_OVER, REGION_IO, 1 << (11 + r.int(20))]);
+        return protect(e.start, pageToAddress(e.pages), isUser(e.start));
+      }
+      if (bad === 1 && e !== null) return protect(e.start, pageToAddress(e.pages), !isUser(e.start)); // the wrong side
+      if (bad === 2 && e !== null) return protect(pageToAddress(e.start) + BigInt(8 * (1 + r.int(500))), PAGE_BYTES, isUser(e.start));
+      if (bad === 3 && e !== null) return protect(e.start, r.chance(0.5) ? 0n : pageToAddress(e.pages) + BigInt(1 + r.int(4095)), isUser(e.start));
+      if (bad === 4 && e !== null) return protect(e.start, pageToAddress(e.pages + 1 + r.int(4)), isUser(e.start)); // into free space (or the next region)
+      if (bad === 5) {
+        // a set-up window (direct map, image, I/O window): inside, across an edge, or an I/O mapping exactly
+        const windows = this.layout.setupTaken.filter((w) => w.start >= this.layout.kernel.start);
+        const io = extents.filter((m) => m.io !== undefined);
+        if (io.length > 0 && r.chance(0.4)) {
+          const m = r.pick(io);
+          return protect(m.start, pageToAddress(m.pages), false);
+        }
+        if (windows.length === 0) return;
+        const w = r.pick(windows);
+        const at = r.pick([w.start - 1, w.start, w.start + r.int(w.end - w.start), w.end - 1]);
+        return protect(Math.max(at, this.layout.kernel.start), pageToAddress(1 + r.int(3)), false);
+      }
+      if (bad === 6) {
+        const recent = this.recentlyFreed[r.int(Math.max(1, this.recentlyFreed.length))];
+        if (recent !== undefined) return protect(recent.page, pageToAddress(recent.pages), isUser(recent.page));
+      }
+      if (bad === 7) return protect(this.layout.addressBits === 32 ? 1n << 32n : 1n << BigInt(this.layout.addressBits - 1), PAGE_BYTES, false); // non-canonical / beyond
+      if (bad === 8) return protect(this.layout.user.end - 1, PAGE_BYTES * 2n, true); // across the split
+      if (bad === 9 && e !== null) return protect(e.start, 1n << BigInt(43 + r.int(3)), isUser(e.start));
+      const space = this.spaceFor(r);
+      return protect(this.model.freeRanges(space)[0]!.start, PAGE_BYTES, space === 'user'); // nothing there
+    }
+    const e = r.pick(committed.length > 0 && r.chance(0.9) ? committed : regions);
+    const user = isUser(e.start);
+    if (x < 30 || e.pages === 1) return protect(e.start, pageToAddress(e.pages), user);
+    if (x < 42) return protect(e.start, pageToAddress(r.range(1, e.pages - 1)), user); // head
+    if (x < 54) {
+      const cut = r.range(1, e.pages - 1);
+      return protect(e.start + cut, pageToAddress(e.pages - cut), user); // tail
+    }
+    if (x < 70 && e.pages > 2) {
+      // a few pages inside: a large page around them is split at both ends
+      const from = r.range(1, e.pages - 2);
+      return protect(e.start + from, pageToAddress(r.range(1, Math.min(e.pages - 1 - from, r.chance(0.7) ? 4 : e.pages))), user);
+    }
+    // a span over adjacent regions, from inside this one to inside the last one
+    let end = e.start + e.pages;
+    let next = this.model.extentAt(end);
+    while (next !== null && next.extent.io === undefined && r.chance(0.7)) {
+      end = next.extent.start + next.extent.pages;
+      next = this.model.extentAt(end);
+    }
+    const from = e.start + (r.chance(0.5) ? 0 : r.int(e.pages));
+    const to = end - (end - from > 1 ? r.int(Math.min(4, end - from - 1)) : 0);
+    return protect(from, pageToAddress(to - from), user);
+  }
+
+  /** A size in bytes for an I/O mapping: mostly a page or less, some pages, now and then large-page sized. */
+  private ioSizeFor(r: Choices): bigint {
+    const x = r.int(100);
+    if (x < 35) return BigInt(1 + r.int(4096));
+    if (x < 70) return pageToAddress(r.range(1, 16)) - (r.chance(0.5) ? BigInt(r.int(4096)) : 0n);
+    if (x < 85) return pageToAddress(r.pick([this.large, 2 * this.large, this.large + 1]));
+    return pageToAddress(r.range(17, 600));
+  }
+
+  /**
+   * mapIOMemory: device memory beyond RAM, the reserved low frames, RAM with IO_ALLOW_RAM (the
+   * test's frames or anybody's) and without it (refused), UC / WC / write-back, sub-page offsets,
+   * large-page aligned ones (large leaves in the window); invalid calls (UC and WC, unknown flags,
+   * zero and huge sizes, sizes that wrap, physical addresses past 2^52 or the mode's frames); and
+   * now and then a burst of one-page mappings until the registry is full (then most are removed).
+   */
+  private opMapIo(r: Choices): void {
+    const inject = this.injectFor(r);
+    let flags = r.pick([0, REGION_UC, REGION_UC, REGION_WC]);
+    let size = this.ioSizeFor(r);
+    const pages = Number((size + 4095n) / PAGE_BYTES) + 1;
+    const offset = r.chance(0.5) ? BigInt(r.int(4096)) : 0n;
+    const map = (physical: bigint): void => this.make({ fn: 'mapIOMemory', physical, size, flags, inject });
+    const where = r.int(100);
+    if (where < 1 && r.chance(0.4) && this.layout.ioSlots > 0) return this.ioBurst(r);
+    if (where < 45) {
+      // device memory beyond RAM, large-page aligned when the size is
+      const align = pages > this.large && r.chance(0.7) ? this.large : 1;
+      const lowest = this.layout.ramFrames;
+      const highest = this.layout.deviceFrameLimit - pages - align;
+      if (highest <= lowest) return;
+      const first = Math.ceil(r.range(lowest, highest) / align) * align;
+      return map(pageToAddress(first) + (align > 1 ? 0n : offset));
+    }
+    if (where < 58) {
+      // the reserved low frames (the BIOS area, VGA): not RAM the bitmap hands out
+      const low = this.layout.reservedFrames[0];
+      if (low === undefined) return;
+      const first = r.range(low.start, Math.max(low.start, low.end - Math.min(pages, 8)));
+      if (pages > 8) size = BigInt(r.int(8 * 4096) + 1);
+      return map(pageToAddress(first) + offset);
+    }
+    if (where < 74) {
+      // RAM, asked for: the test's frames or anybody's (never freed, never owned)
+      flags |= REGION_IO_ALLOW_RAM;
+      const h = this.held.length > 0 && r.chance(0.5) ? r.pick(this.held) : null;
+      const first = h !== null ? h.first + r.int(h.count) : r.range(0, Math.max(0, this.layout.ramFrames - pages));
+      return map(pageToAddress(first) + offset);
+    }
+    if (where < 84) {
+      // RAM without IO_ALLOW_RAM: refused (some straddle the end of the reserved frames)
+      const low = this.layout.reservedFrames[0];
+      const first = low !== undefined && r.chance(0.3) ? Math.max(0, low.end - 1 - r.int(3)) : r.range(0, Math.max(0, this.layout.ramFrames - pages));
+      return map(pageToAddress(first) + offset);
+    }
+    const device = pageToAddress(this.layout.ramFrames + r.int(64)) + offset;
+    switch (r.int(9)) {
+      case 0:
+        flags = REGION_UC | REGION_WC;
+        return map(device);
+      case 1:
+        flags |= r.pick([1, 2, 16, 32, 64, 128, 256, 512, 2048, 1 << (12 + r.int(19))]);
+        return map(device);
+      case 2:
+        size = 0n;
+        return map(device);
+      case 3:
+        size = 1n << BigInt(43 + r.int(3));
+        return map(device);
+      case 4:
+        size = (1n << 64n) - BigInt(1 + r.int(4096)); // wraps with the offset's page
+        return map(device);
+      case 5:
+        return map((1n << 52n) + BigInt(r.int(1 << 20)) * PAGE_BYTES);
+      case 6:
+        // frames past the manager's 31 bits, or past two-level entries' 32-bit addresses
+        return map(r.pick([1n << 43n, 1n << 44n, (1n << 51n) + 0x5000n, 1n << 32n, (1n << 32n) - PAGE_BYTES, 0x100005000n]) + offset);
+      case 7:
+        // ends exactly at / just past the mode's frame limit
+        size = PAGE_BYTES;
+        return map(pageToAddress((this.layout.mode === 'two-level' ? 2 ** 20 : 2 ** 31 - 1) - r.int(2)));
+      default:
+        size = BigInt(1 + r.int(100));
+        return map(pageToAddress(this.layout.ramFrames) - BigInt(1 + r.int(50))); // the last RAM page and the first device page
+    }
+  }
+
+  /** Maps one-page device mappings until the registry refuses (ERR_POOL_EXHAUSTED), then removes all but a few of them. */
+  private ioBurst(r: Choices): void {
+    const made: { linear: bigint; size: bigint }[] = [];
+    const frame = this.layout.ramFrames + r.int(4096);
+    for (let k = 0; k < this.layout.ioSlots; k++) {
+      const before = this.model.ioMappings.length;
+      const expected = this.model.expectMapIo(pageToAddress(frame + k), PAGE_BYTES, REGION_UC);
+      this.make({ fn: 'mapIOMemory', physical: pageToAddress(frame + k), size: PAGE_BYTES, flags: REGION_UC, inject: 0 });
+      if (this.model.ioMappings.length === before || 'error' in expected) break;
+      made.push({ linear: pageToAddress(expected.mapping.page), size: PAGE_BYTES });
+    }
+    const keep = r.int(4);
+    for (const m of made.slice(keep)) this.make({ fn: 'unmapIOMemory', linear: m.linear, size: m.size });
+  }
+
+  /**
+   * unmapIOMemory: live mappings exactly (their linear address, offset included, and size; or a
+   * size touching the same pages), and invalid calls: another page count, an address that is not
+   * a mapping's first page, double unmaps, ordinary regions, zero and huge sizes.
+   */
+  private opUnmapIo(r: Choices): void {
+    const live = this.model.ioMappings;
+    const unmap = (linear: bigint, size: bigint): void => this.make({ fn: 'unmapIOMemory', linear, size });
+    const x = r.int(100);
+    if (live.length > 0 && x < 72) {
+      const m = r.pick(live);
+      const linear = pageToAddress(m.page) + BigInt(m.offset);
+      const y = r.int(100);
+      if (y < 65) return unmap(linear, m.size);
+      if (y < 77) {
+        // another size touching the same pages
+        const lo = BigInt(Math.max(1, (m.pages - 1) * 4096 - m.offset + 1));
+        const hi = BigInt(m.pages * 4096 - m.offset);
+        return unmap(linear, lo + BigInt(r.int(Number(hi - lo) + 1)));
+      }
+      if (y < 87) return unmap(linear, m.size + (r.chance(0.5) || m.size <= PAGE_BYTES ? PAGE_BYTES * BigInt(1 + r.int(3)) : -PAGE_BYTES)); // another page count
+      if (y < 93) return unmap(linear + PAGE_BYTES * BigInt(1 + r.int(Math.max(1, m.pages))), PAGE_BYTES); // not a first page
+      return unmap(pageToAddress(m.page), m.size + BigInt(m.offset)); // the page's start, the same bytes
+    }
+    const recent = this.recentlyUnmappedIo[r.int(Math.max(1, this.recentlyUnmappedIo.length))];
+    const bad = r.int(6);
+    if (bad === 0 && recent !== undefined) return unmap(recent.linear, recent.size); // double unmap
+    if (bad === 1 && this.model.extents.length > 0) {
+      const e = r.pick(this.model.extents);
+      return unmap(pageToAddress(e.start), pageToAddress(e.pages)); // an ordinary region (or an I/O mapping without its offset)
+    }
+    const window = this.layout.ioWindows[0];
+    const base = window !== undefined ? pageToAddress(window.start + r.int(window.end - window.start)) : PAGE_BYTES * 0x500n;
+    if (bad === 2) return unmap(base, 0n);
+    if (bad === 3) return unmap(base, 1n << BigInt(43 + r.int(3)));
+    if (bad === 4) return unmap(base, (1n << 64n) - BigInt(1 + r.int(100)));
+    return unmap(base + BigInt(r.int(4096)), BigInt(1 + r.int(3 * 4096)));
+  }
+
   private opFrames(r: Choices): void {
     if (r.chance(0.5)) {
       this.takeFrames(r.chance(0.3) ? this.large : r.range(1, 64), r.chance(0.3) ? this.large : 1);
@@ -1627,11 +2130,21 @@ export class RegionOpGenerator {
     for (let k = this.hot.length - 1; k >= 0; k--) if (user(this.hot[k]!)) this.hot.splice(k, 1);
   }
 
-  /** Runs one abstract op. */
+  /**
+   * Runs one abstract op. k in [0, 1000) picks the calls the generator had first (their shares
+   * are unchanged, so recorded sequences replay as they did); [1000, OP_KINDS) the later ones:
+   * protectRegion (100 of 1220: 8%), mapIOMemory and unmapIOMemory (60 each: 5%).
+   */
   apply(op: RegionOp): void {
     const r = new Choices(op);
-    const k = op.k % 1000;
+    const k = op.k % OP_KINDS;
     this.stats.ops++;
+    if (k >= 1000) {
+      if (k < 1100) this.opProtect(r);
+      else if (k < 1160) this.opMapIo(r);
+      else this.opUnmapIo(r);
+      return;
+    }
     if (k < 260) this.opAlloc(r, 'user');
     else if (k < 360) this.opAlloc(r, 'kernel');
     else if (k < 540) this.opFree(r);

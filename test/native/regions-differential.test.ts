@@ -15,14 +15,17 @@
  * archPagingInit (the mode, and its features: NX, 1 GiB pages, global pages in long mode; NX in
  * PAE; 4 MiB pages (PSE) in two-level paging), tableAccessDirect, addressSpaceKernelCreate, the kernel's view of memory mapped
  * with walkMapRange, CR3, the free-space pool and spaces, regionsInit, addressSpaceCreate,
- * regionsUseUserSpace - then SEQUENCES sequences of STEPS operations each, made by the property
- * test's generator (test/host/regions-model.ts: allocations, frees, resizes, translations,
- * queries, FIXED frames, context switches, failure injection) from fixed seeds. The generator
+ * regionsUseUserSpace, the I/O window (regionsReserveWindow, ioMappingsInit: src/region/io-mappings.ts
+ * is an entry) - then SEQUENCES sequences of STEPS operations each, made by the property
+ * test's generator (test/host/regions-model.ts: allocations, frees, resizes, protectRegion,
+ * mapIOMemory / unmapIOMemory, translations, queries, FIXED frames, context switches, failure
+ * injection) from fixed seeds. The generator
  * aims its calls by driving its own fresh instance of the same modules on its own flat machine
  * (so the steps are data, fixed before either side runs), and its results must match Node's too.
- * Checks are interleaved (free count, index invariants, range counts) and each sequence ends with
- * the bitmap's raw words and the machine's access counters (memory reads and writes, CR3 loads,
- * invlpg, flushes): any difference in what the two builds did shows there.
+ * Checks are interleaved (free count, index invariants, range counts, live I/O mappings) and each
+ * sequence ends with the bitmap's raw words, the I/O registry's raw slots and the machine's access
+ * counters (memory reads and writes, CR3 loads, invlpg, flushes): any difference in what the two
+ * builds did shows there.
  *
  * Sizes: SEQUENCES x STEPS operations per mode (fixed seeds, one per mode); a mode takes about
  * 5-9 s on one core, the two builds (porffor and cc, once per architecture) a few seconds each.
@@ -35,6 +38,7 @@ import { buildBundleHosted, loadBundleNode } from './bundle-build.ts';
 import { PROJECT_ROOT, type Step } from './porffor-build.ts';
 import { FlatMachine } from '../support/flat-machine.ts';
 import {
+  OP_KINDS,
   RegionOpGenerator,
   callArgs,
   layoutFor,
@@ -59,6 +63,7 @@ import { PAGE_WRITE } from '../../src/paging/page-flags.ts';
 
 const ENTRIES = [
   'src/region/regions.ts',
+  'src/region/io-mappings.ts',
   'src/paging/address-spaces.ts',
   'src/paging/walker.ts',
   'src/paging/table-access.ts',
@@ -77,6 +82,10 @@ const SEQUENCES = 20;
 const STEPS = 300;
 const FRAMES = 32768; // 128 MiB
 const POOL_NODES = 32000;
+/** The I/O window (16 MiB) and mapIOMemory's registry (16 KiB after the pool, at 0x3FC000), as paging-setup.ts. */
+const IO_WINDOW_PAGES = 4096;
+const IO_REGISTRY = 0x3fc000;
+const IO_REGISTRY_BYTES = 16384;
 
 type Lookup = (name: string) => (...args: number[]) => number;
 
@@ -236,6 +245,11 @@ const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
   // the set-up's view of memory: the direct-map window (1 GiB) or low memory at 0xC0000000
   if (x86) rec.step('regionsReserveWindow', 0x80000000 | 0, -1, 262144);
   else rec.step('regionsReserveWindow', 0xc0000000 | 0, 0, 0x8000);
+  // the I/O window: 16 MiB just below the kernel-region base (x86-64) or at 0xCF000000 (i386), its registry after the pool
+  const ioLo = x86 ? -IO_WINDOW_PAGES * 4096 : 0xcf000000 | 0;
+  const ioHi = x86 ? searchHi - 1 : 0;
+  rec.step('regionsReserveWindow', ioLo, ioHi, IO_WINDOW_PAGES);
+  rec.step('ioMappingsInit', ioLo, ioHi, IO_WINDOW_PAGES, IO_REGISTRY, x86 ? foldHi : 0, IO_REGISTRY_BYTES);
   const userRoot = rec.step('addressSpaceCreate');
   const userSpace = x86 ? rec.step('virtualSpaceCreate', 0x400000, 0, 0, userEndHi) : rec.step('virtualSpaceCreate', 0x400000, 0, 0xc0000000 | 0, 0);
   rec.step('regionsUseUserSpace', userRoot, userSpace);
@@ -249,12 +263,16 @@ const setUpSteps = (rec: Recorder, mode: ModeName): FlatSetup => {
   const searchBase = Number(((BigInt(searchHi >>> 0) << 32n) | BigInt(searchLo >>> 0)) / 4096n);
   const layout = layoutFor(mode, searchBase);
   layout.ramFrames = FRAMES;
+  const ioPage = Number(((BigInt(ioHi >>> 0) << 32n) | BigInt(ioLo >>> 0)) / 4096n);
+  layout.ioWindows = [{ start: ioPage, end: ioPage + IO_WINDOW_PAGES }];
+  layout.ioSlots = IO_REGISTRY_BYTES / 16;
+  layout.reservedFrames = [{ start: 0, end: 0x400 }];
   if (x86) {
     const window = 2 ** 52 - 0x80000;
-    layout.setupTaken = [{ start: window, end: window + 0x40000 }];
+    layout.setupTaken = [{ start: window, end: window + 0x40000 }, ...layout.ioWindows];
     layout.baseline = [{ start: window, end: window + 0x40000, firstFrame: 0 }];
   } else {
-    layout.setupTaken = [{ start: 0xc0000, end: 0xc8000 }];
+    layout.setupTaken = [{ start: 0xc0000, end: 0xc8000 }, ...layout.ioWindows];
     layout.baseline = [
       { start: 0, end: 0x400, firstFrame: 0 },
       { start: 0xc0000, end: 0xc8000, firstFrame: 0 },
@@ -280,17 +298,20 @@ const sequenceSteps = async (arch: 'x86-64' | 'i386', mode: ModeName, ops: reado
       rec.step('virtualSpaceNodesFree');
       rec.step('tlbGatherInvlpgTotal');
       rec.step('tlbGatherFullTotal');
+      rec.step('ioMappingCount');
     }
   }
   // the final state: counts, the bitmap's raw words, the machine's counters
-  for (const name of ['frameFreeCount', 'frameUsedCount', 'frameReservedCount', 'virtualSpaceNodesFree', 'tlbGatherInvlpgTotal', 'tlbGatherFullTotal']) rec.step(name);
+  for (const name of ['frameFreeCount', 'frameUsedCount', 'frameReservedCount', 'virtualSpaceNodesFree', 'tlbGatherInvlpgTotal', 'tlbGatherFullTotal', 'ioMappingCount']) rec.step(name);
   const storageHi = arch === 'x86-64' ? -0x8000 : 0;
   for (let word = 0; word < (2 * FRAMES) / 32; word++) rec.step('hosted_peek32', 0x100000 + 4 * word, storageHi);
+  // the I/O registry's raw slots (the hash table's layout must be the same)
+  for (let word = 0; word < IO_REGISTRY_BYTES / 4; word++) rec.step('hosted_peek32', IO_REGISTRY + 4 * word, storageHi);
   for (let counter = 0; counter < 6; counter++) rec.step('hosted_counter', counter);
   return { steps: rec.steps, results: rec.results };
 };
 
-const opArb: fc.Arbitrary<RegionOp> = fc.record({ k: fc.integer({ min: 0, max: 999 }), a: fc.nat(), b: fc.nat(), c: fc.nat() });
+const opArb: fc.Arbitrary<RegionOp> = fc.record({ k: fc.noBias(fc.integer({ min: 0, max: OP_KINDS - 1 })), a: fc.nat(), b: fc.nat(), c: fc.nat() });
 
 /** One native build per architecture (both of its modes run on it), started by the first mode that needs it. */
 const natives = new Map<string, ReturnType<typeof buildBundleHosted>>();
@@ -337,7 +358,10 @@ describe.each([
       expect(drift, `sequence ${index}: Node differs from the generator at ${drift >= 0 ? describe(drift) : ''}`).toBe(-1);
       total += steps.length;
       for (const [k, step] of steps.entries()) {
-        if ('call' in step && ['allocRegion', 'allocKernelRegion', 'freeRegion', 'resizeRegion', 'addressSpaceRelease', 'frameAllocContiguous'].includes(step.call)) {
+        if (
+          'call' in step &&
+          ['allocRegion', 'allocKernelRegion', 'freeRegion', 'resizeRegion', 'protectRegion', 'mapIOMemory', 'unmapIOMemory', 'addressSpaceRelease', 'frameAllocContiguous'].includes(step.call)
+        ) {
           const key = `${step.call} ${nodeResults[k]! < 0 && nodeResults[k]! > -4096 ? nodeResults[k] : 'ok'}`;
           seen.set(key, (seen.get(key) ?? 0) + 1);
         }
@@ -347,6 +371,8 @@ describe.each([
     console.log(`[regions differential ${arch} ${mode}] ${SEQUENCES} x ${STEPS} operations, ${total} steps identical (build ${seconds(built)} s, all ${seconds(performance.now())} s); outcomes: ${[...seen].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
     // the sequences did real work
     for (const call of ['allocRegion', 'allocKernelRegion', 'freeRegion', 'resizeRegion']) expect(seen.get(`${call} ok`) ?? 0, `${call} succeeded`).toBeGreaterThan(50);
+    for (const call of ['protectRegion', 'mapIOMemory', 'unmapIOMemory']) expect(seen.get(`${call} ok`) ?? 0, `${call} succeeded`).toBeGreaterThan(20);
+    expect(seen.get('protectRegion -5') ?? 0, 'injected failures of protectRegion (a split at an end)').toBeGreaterThan(0);
     expect(seen.get('addressSpaceRelease ok') ?? 0, 'processes replaced').toBeGreaterThan(5);
     expect(seen.get('frameAllocContiguous ok') ?? 0, 'FIXED frames taken').toBeGreaterThan(20);
     expect(seen.get('allocRegion -5') ?? 0, 'injected allocation failures').toBeGreaterThan(0);
