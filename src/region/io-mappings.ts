@@ -28,7 +28,7 @@ import { walkMapRange, walkUnmapRange } from '../paging/walker.ts';
 import { PAGE_WRITE, PAGE_NO_EXECUTE, PAGE_UNCACHED, PAGE_WRITE_THROUGH, PAGE_FOREIGN, PAGE_IO, PAGE_GLOBAL } from '../paging/page-flags.ts';
 import { virtualSpaceCreate, virtualSpaceFind, virtualSpaceReserve, virtualSpaceRelease } from './virtual-space.ts';
 import { REGION_UC, REGION_WC, REGION_IO_ALLOW_RAM } from './region-flags.ts';
-import { regionsKernelRoot } from './regions.ts';
+import { regionsKernelRoot, regionPhysicalFits } from './regions.ts';
 
 /** Registry slot: first page (lo, hi of the page number + 1; 0:0 empty), frame, pages. 16 bytes. */
 const IO_SLOT_SHIFT: number = 4;
@@ -124,12 +124,12 @@ export const mapIOMemory = (physLo: number, physHi: number, sizeLo: number, size
   if (ioSpace < 0) return ERR_NOT_INITIALISED;
   if ((cacheFlags & ~(REGION_UC | REGION_WC | REGION_IO_ALLOW_RAM)) !== 0) return ERR_INVALID_ARGUMENT;
   if ((cacheFlags & REGION_UC) !== 0 && (cacheFlags & REGION_WC) !== 0) return ERR_INVALID_ARGUMENT;
-  if ((physHi >>> 20) !== 0) return ERR_OUT_OF_RANGE;
   const offset: number = physLo & 4095;
   const pages: number = ioPagesFor(offset, sizeLo, sizeHi);
   if (pages < 0) return pages;
+  // frame numbers below 2^31 and what the mode's entries hold, or another frame would be mapped
+  if (regionPhysicalFits(physLo, physHi, pages) === 0) return ERR_OUT_OF_RANGE;
   const first: number = (physLo >>> 12) | (physHi << 20);
-  if (first < 0 || first > 2147483647 - pages) return ERR_OUT_OF_RANGE;
   if ((cacheFlags & REGION_IO_ALLOW_RAM) === 0) {
     const covered: number = frameCoveredCount();
     for (let frame: number = first; frame < first + pages && frame < covered; frame = (frame + 1) | 0) {

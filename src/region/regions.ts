@@ -199,16 +199,20 @@ const regionCheckFlags = (flags: number, targetLo: number, targetHi: number): nu
 };
 
 /**
- * A Target's frames [first, first + callPages) must fit the frame numbers the manager uses
- * (below 2^31) and the mode's entries (two-level 4 KiB entries hold 32-bit addresses: frames
- * below 2^20) - a cut-off address would map somebody else's frame.
+ * 1 when the frames [first, first + pages) of a physical address fit the frame numbers the manager
+ * uses (below 2^31) and the mode's entries (two-level 4 KiB entries hold 32-bit addresses: frames
+ * below 2^20) - a cut-off address would map somebody else's frame. For FIXED targets and
+ * mapIOMemory.
  */
+export const regionPhysicalFits = (physLo: number, physHi: number, pages: number): number => {
+  if ((physHi >>> 11) !== 0) return 0;
+  const firstFrame: number = (physLo >>> 12) | (physHi << 20);
+  return firstFrame > ((archFrameLimit() - pages) | 0) ? 0 : 1;
+};
+
 const regionCheckTarget = (targetLo: number, targetHi: number): number => {
   if (targetLo === 0 && targetHi === 0) return ERR_NONE;
-  if ((targetHi >>> 11) !== 0) return ERR_OUT_OF_RANGE;
-  const firstFrame: number = (targetLo >>> 12) | (targetHi << 20);
-  if (firstFrame > ((archFrameLimit() - callPages) | 0)) return ERR_OUT_OF_RANGE;
-  return ERR_NONE;
+  return regionPhysicalFits(targetLo, targetHi, callPages) === 1 ? ERR_NONE : ERR_OUT_OF_RANGE;
 };
 
 /**
@@ -423,6 +427,7 @@ export const resizeRegion = (
   regionCheckSize(sizeLo, sizeHi); // callPages: the region's current size
   const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
   if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (regionTouchesWindow(baseLo, baseHi) === 1) return ERR_PERMISSION; // a set-up window is not a region
   if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
   let tailTargetLo: number = targetLo;
   let tailTargetHi: number = targetHi;

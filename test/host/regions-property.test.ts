@@ -10,11 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { setUpRegionsI386, setUpRegionsX86_64, type RegionSetup } from '../support/paging-setup.ts';
 import { allocKernelRegion, allocRegion, findFreeRegion, freeRegion, isRegionFree, mapLinearToPhysical, resizeRegion } from '../../src/region/regions.ts';
 import { frameFreeCount, frameIsFree } from '../../src/memory/frame-bitmap.ts';
-import { REGION_COMMIT, REGION_FIXED, REGION_READWRITE, REGION_USER } from '../../src/region/region-flags.ts';
+import { REGION_COMMIT, REGION_FIXED, REGION_READWRITE, REGION_UC, REGION_USER } from '../../src/region/region-flags.ts';
 import { pairHi } from '../../src/int64/pair.ts';
 import * as E from '../../src/errors.ts';
 import { errorName } from '../support/errors.ts';
 import { MODES, hexAddress, toAddress, toPair, type ModeName } from './regions-model.ts';
+import { mapIOMemory, ioMappingCount } from '../../src/region/io-mappings.ts';
 import { RAM_BYTES } from './regions-property-harness.ts';
 
 // ---- bugs found: minimal reproductions (they fail until src/ is fixed) -----------------------
@@ -106,6 +107,42 @@ describe.each(MODES)('bugs found while testing the region API (minimal reproduct
     // start there is ERR_OUT_OF_RANGE) is answered from user space
     const below = findFreeRegion(0x3ff123, 0, 4096, 0);
     expect(E.isErrorCode(below) === 1 ? errorName(below) : hexAddress(toAddress(below, pairHi))).toBe(errorName(findFreeRegion(0x3ff000, 0, 4096, 0)));
+  });
+
+  it('bug 7: mapIOMemory refuses a physical address its frame numbers or entries cannot hold, instead of mapping another frame', () => {
+    // (found by the property test with protectRegion / mapIOMemory / unmapIOMemory added; IGNORED tag io-high)
+    // mapIOMemory checks only physHi >>> 20 (below 2^52) and computes the first frame as
+    // (physLo >>> 12) | (physHi << 20), which drops bits 43 and up: 2^44 + 0x5000 maps frame 5.
+    // Two-level paging has no frame limit check at all (regionCheckTarget's archFrameLimit, bug 5
+    // for FIXED targets): 4 GiB + 0x5000 is cut to 32 bits by the PTE and maps 0x5000 too.
+    // Frame 5 is reserved low memory, so the RAM check (itself on the cut frame) lets it through.
+    setUpMode(mode);
+    const physical = mode === 'two-level' ? 0x100005000n : (1n << 44n) + 0x5000n;
+    const [lo, hi] = toPair(physical);
+    const result = mapIOMemory(lo, hi, 4096, 0, REGION_UC);
+    const resultHi = pairHi;
+    const mapped = E.isErrorCode(result) === 1 ? errorName(result) : `mapped at ${hexAddress(toAddress(result, resultHi))} -> physical ${hexAddress(BigInt(mapLinearToPhysical(result, resultHi) >>> 0) + (BigInt(pairHi >>> 0) << 32n))}`;
+    expect(mapped).toBe('ERR_OUT_OF_RANGE');
+    expect(ioMappingCount(), 'nothing mapped').toBe(0);
+  });
+
+  it('bug 8: resizeRegion refuses a region that meets a set-up window (ERR_PERMISSION), as freeRegion and protectRegion do', () => {
+    // (found by the property test; IGNORED tag resize-window) design.md: "freeRegion,
+    // resizeRegion and protectRegion refuse any range that meets one (ERR_PERMISSION)". The
+    // shrinking path does (through freeRegion on the tail); the growing path checks only that
+    // the region's pages are taken - a window's are - and grows it: here the whole I/O window
+    // by a page, which maps a fresh page right after the window and reports success (ERR_OVERLAP
+    // instead of ERR_PERMISSION when the tail lies inside the window).
+    const s = setUpMode(mode);
+    const i386 = mode === 'two-level' || mode === 'pae';
+    const window = i386 ? 0xcf000000n : toAddress(s.kernelRegionsLo, s.kernelRegionsHi) - 4096n * 4096n; // the I/O window (paging-setup.ts)
+    const [lo, hi] = toPair(window);
+    const free = frameFreeCount();
+    const result = resizeRegion(lo, hi, 0, 0, 4096 * 4096, 0, 4097 * 4096, 0, REGION_COMMIT | REGION_READWRITE);
+    expect(E.isErrorCode(result) === 1 ? errorName(result) : `success (${hexAddress(toAddress(result, pairHi))})`).toBe('ERR_PERMISSION');
+    expect(frameFreeCount(), 'no frame taken').toBe(free);
+    const [endLo, endHi] = toPair(window + 4096n * 4096n);
+    expect(isRegionFree(endLo, endHi, 4096, 0), 'the page after the window is still free').toBe(1);
   });
 
   it('bug 3: findFreeRegion with an unaligned start returns a range at or above it', () => {
