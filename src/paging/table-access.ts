@@ -337,7 +337,7 @@ export const tableEntryRead = (level: number, frame: number, index: number): num
   return portRead32(at, hi);
 };
 
-/** Writes entry `index` of the table in `frame`, in the order that keeps it consistent for the MMU. */
+/** Stores entry `index` of the table in `frame`: 8-byte entries in the order that keeps them consistent for the MMU. */
 const tableEntryStore = (level: number, frame: number, index: number, entryLo: number, entryHi: number): number => {
   const shift: number = archEntryShift();
   const lo: number = tableAddress(level, frame);
@@ -377,27 +377,13 @@ const tableEntryWriteRecursive = (level: number, frame: number, index: number, e
   return ERR_NONE;
 };
 
-/**
- * Writes entry `index` of the table in `frame`, in the order that keeps it consistent for the MMU.
- * (The body repeats tableEntryStore so that the direct map and the slots pay no extra call.)
- */
+/** Writes entry `index` of the table in `frame`, in the order that keeps it consistent for the MMU. */
 export const tableEntryWrite = (level: number, frame: number, index: number, entryLo: number, entryHi: number): number => {
   // leaves (level 1, the hot path) never need the self-map's invalidation: one compare for them
   if (level > 1) {
     if (accessStrategy === TABLES_RECURSIVE) return tableEntryWriteRecursive(level, frame, index, entryLo, entryHi);
   }
-  const shift: number = archEntryShift();
-  const lo: number = tableAddress(level, frame);
-  const at: number = (lo + (index << shift)) | 0;
-  const hi: number = pairHi;
-  if (shift === 2) return portWrite32(at, hi, entryLo);
-  if ((entryLo & 1) !== 0) {
-    portWrite32(at, hi, 0);
-    portWrite32((at + 4) | 0, hi, entryHi);
-    return portWrite32(at, hi, entryLo);
-  }
-  portWrite32(at, hi, entryLo);
-  return portWrite32((at + 4) | 0, hi, entryHi);
+  return tableEntryStore(level, frame, index, entryLo, entryHi);
 };
 
 /** Zeroes the table in `frame` (a table of `level`). */
