@@ -301,80 +301,22 @@ const mb2CheckParsed = (): number => {
 /** Offset in the block of memory map entry `index` (checked by the caller). */
 const mb2EntryOffset = (index: number): number => (mb2MapOffset + 16 + index * mb2MapEntrySize) | 0;
 
-// ---- the block itself ----
-
-/** Low half of the linear address the parsed block was read at. */
-export const mb2InfoAddressLo = (): number => {
+/** `value` - a fact recorded at parse time, which reading costs nothing - if a block is parsed, else the error. */
+const mb2IfParsed = (value: number): number => {
   const check: number = mb2CheckParsed();
   if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2InfoLo);
+  return mb2Ok(value);
 };
 
-/** High half of the linear address the parsed block was read at. */
-export const mb2InfoAddressHi = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2InfoHi);
-};
-
-/** total_size of the parsed block in bytes (16..MB2_MAX_TOTAL_SIZE, a multiple of 8). */
-export const mb2TotalSize = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2Total);
-};
-
-// ---- memory map ----
-
-/** Number of memory map entries (0 or more). */
-export const mb2MemoryRangeCount = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2MapCount);
-};
-
-/** Low half of entry `index`'s base address (a bit pattern: check mb2Status). */
-export const mb2MemoryRangeBaseLo = (index: number): number => {
+/** The word at `byteOffset` of memory map entry `index`, or the index error. */
+const mb2EntryWord = (index: number, byteOffset: number): number => {
   const check: number = mb2CheckIndex(index, mb2MapCount);
   if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2Read(mb2EntryOffset(index)));
+  return mb2Ok(mb2Read((mb2EntryOffset(index) + byteOffset) | 0));
 };
 
-/** High half of entry `index`'s base address (a bit pattern: check mb2Status). */
-export const mb2MemoryRangeBaseHi = (index: number): number => {
-  const check: number = mb2CheckIndex(index, mb2MapCount);
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2Read((mb2EntryOffset(index) + 4) | 0));
-};
-
-/** Low half of entry `index`'s length in bytes (a bit pattern: check mb2Status). */
-export const mb2MemoryRangeLengthLo = (index: number): number => {
-  const check: number = mb2CheckIndex(index, mb2MapCount);
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2Read((mb2EntryOffset(index) + 8) | 0));
-};
-
-/** High half of entry `index`'s length in bytes (a bit pattern: check mb2Status). */
-export const mb2MemoryRangeLengthHi = (index: number): number => {
-  const check: number = mb2CheckIndex(index, mb2MapCount);
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2Read((mb2EntryOffset(index) + 12) | 0));
-};
-
-/** Entry `index`'s type (MB2_MEMORY_*, or another non-negative value meaning reserved). */
-export const mb2MemoryRangeType = (index: number): number => {
-  const check: number = mb2CheckIndex(index, mb2MapCount);
-  if (check !== ERR_NONE) return check;
-  const type: number = mb2Read((mb2EntryOffset(index) + 16) | 0);
-  if (type < 0) return mb2Ok(MB2_MEMORY_RESERVED);
-  return mb2Ok(type);
-};
-
-/**
- * Low half of the end (base + length, exclusive) of entry `index`. ERR_OVERFLOW (also in
- * mb2Status) when base + length >= 2^64, which no 64-bit end can express.
- */
-export const mb2MemoryRangeEndLo = (index: number): number => {
+/** The end (base + length) of entry `index`: low half, pairHi the high half; or an error (mb2Status). */
+const mb2EntryEnd = (index: number): number => {
   const check: number = mb2CheckIndex(index, mb2MapCount);
   if (check !== ERR_NONE) return check;
   const at: number = mb2EntryOffset(index);
@@ -386,28 +328,57 @@ export const mb2MemoryRangeEndLo = (index: number): number => {
   return mb2Ok(add64(baseLo, baseHi, lengthLo, lengthHi));
 };
 
+// ---- the block itself ----
+
+/** Low half of the linear address the parsed block was read at. */
+export const mb2InfoAddressLo = (): number => mb2IfParsed(mb2InfoLo);
+
+/** High half of the linear address the parsed block was read at. */
+export const mb2InfoAddressHi = (): number => mb2IfParsed(mb2InfoHi);
+
+/** total_size of the parsed block in bytes (16..MB2_MAX_TOTAL_SIZE, a multiple of 8). */
+export const mb2TotalSize = (): number => mb2IfParsed(mb2Total);
+
+// ---- memory map ----
+
+/** Number of memory map entries (0 or more). */
+export const mb2MemoryRangeCount = (): number => mb2IfParsed(mb2MapCount);
+
+/** Low half of entry `index`'s base address (a bit pattern: check mb2Status). */
+export const mb2MemoryRangeBaseLo = (index: number): number => mb2EntryWord(index, 0);
+
+/** High half of entry `index`'s base address (a bit pattern: check mb2Status). */
+export const mb2MemoryRangeBaseHi = (index: number): number => mb2EntryWord(index, 4);
+
+/** Low half of entry `index`'s length in bytes (a bit pattern: check mb2Status). */
+export const mb2MemoryRangeLengthLo = (index: number): number => mb2EntryWord(index, 8);
+
+/** High half of entry `index`'s length in bytes (a bit pattern: check mb2Status). */
+export const mb2MemoryRangeLengthHi = (index: number): number => mb2EntryWord(index, 12);
+
+/** Entry `index`'s type (MB2_MEMORY_*, or another non-negative value meaning reserved). */
+export const mb2MemoryRangeType = (index: number): number => {
+  const type: number = mb2EntryWord(index, 16);
+  if (mb2Status !== ERR_NONE) return type;
+  return type < 0 ? MB2_MEMORY_RESERVED : type;
+};
+
+/**
+ * Low half of the end (base + length, exclusive) of entry `index`. ERR_OVERFLOW (also in
+ * mb2Status) when base + length >= 2^64, which no 64-bit end can express.
+ */
+export const mb2MemoryRangeEndLo = (index: number): number => mb2EntryEnd(index);
+
 /** High half of the end of entry `index`; ERR_OVERFLOW as mb2MemoryRangeEndLo. */
 export const mb2MemoryRangeEndHi = (index: number): number => {
-  const check: number = mb2CheckIndex(index, mb2MapCount);
-  if (check !== ERR_NONE) return check;
-  const at: number = mb2EntryOffset(index);
-  const baseLo: number = mb2Read(at);
-  const baseHi: number = mb2Read((at + 4) | 0);
-  const lengthLo: number = mb2Read((at + 8) | 0);
-  const lengthHi: number = mb2Read((at + 12) | 0);
-  if (addCarries64(baseLo, baseHi, lengthLo, lengthHi) === 1) return mb2Fail(ERR_OVERFLOW);
-  add64(baseLo, baseHi, lengthLo, lengthHi);
-  return mb2Ok(pairHi);
+  const endLo: number = mb2EntryEnd(index);
+  return mb2Status !== ERR_NONE ? endLo : pairHi;
 };
 
 // ---- modules ----
 
 /** Number of module tags (0 or more). */
-export const mb2ModuleCount = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2ModuleTotal);
-};
+export const mb2ModuleCount = (): number => mb2IfParsed(mb2ModuleTotal);
 
 /**
  * Offset in the block of module tag `index` (checked by the caller), found by walking the tags
@@ -429,32 +400,25 @@ const mb2ModuleOffset = (index: number): number => {
   return ERR_BAD_BOOT_INFO;
 };
 
-/** Physical start address of module `index` (mod_start: 32 bits, a bit pattern: check mb2Status). */
-export const mb2ModuleStart = (index: number): number => {
+/** The word at `byteOffset` of module tag `index`, or the error. */
+const mb2ModuleWord = (index: number, byteOffset: number): number => {
   const check: number = mb2CheckIndex(index, mb2ModuleTotal);
   if (check !== ERR_NONE) return check;
   const offset: number = mb2ModuleOffset(index);
   if (offset < 0) return mb2Fail(offset);
-  return mb2Ok(mb2Read((offset + 8) | 0));
+  return mb2Ok(mb2Read((offset + byteOffset) | 0));
 };
 
+/** Physical start address of module `index` (mod_start: 32 bits, a bit pattern: check mb2Status). */
+export const mb2ModuleStart = (index: number): number => mb2ModuleWord(index, 8);
+
 /** Physical end address (exclusive, mod_end) of module `index`: a bit pattern, check mb2Status. */
-export const mb2ModuleEnd = (index: number): number => {
-  const check: number = mb2CheckIndex(index, mb2ModuleTotal);
-  if (check !== ERR_NONE) return check;
-  const offset: number = mb2ModuleOffset(index);
-  if (offset < 0) return mb2Fail(offset);
-  return mb2Ok(mb2Read((offset + 12) | 0));
-};
+export const mb2ModuleEnd = (index: number): number => mb2ModuleWord(index, 12);
 
 // ---- command line ----
 
 /** 1 if the block has a command line tag, 0 if not. */
-export const mb2CommandLinePresent = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2CommandLineOffset !== 0 ? 1 : 0);
-};
+export const mb2CommandLinePresent = (): number => mb2IfParsed(mb2CommandLineOffset !== 0 ? 1 : 0);
 
 /**
  * Low half of the linear address of the command line's first byte (NUL-terminated, in the block);
@@ -477,33 +441,23 @@ export const mb2CommandLineAddressHi = (): number => {
 };
 
 /** Length of the command line in bytes, without its NUL; 0 when empty or absent. */
-export const mb2CommandLineLength = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2CommandLineBytes);
-};
+export const mb2CommandLineLength = (): number => mb2IfParsed(mb2CommandLineBytes);
 
 // ---- basic memory information ----
 
-/** 1 if the block has a basic meminfo tag, 0 if not. */
-export const mb2BasicMeminfoPresent = (): number => {
+/** The word at `byteOffset` of the basic meminfo tag; 0 when the tag is absent; or the error. */
+const mb2MeminfoWord = (byteOffset: number): number => {
   const check: number = mb2CheckParsed();
   if (check !== ERR_NONE) return check;
-  return mb2Ok(mb2MeminfoOffset !== 0 ? 1 : 0);
+  if (mb2MeminfoOffset === 0) return mb2Ok(0);
+  return mb2Ok(mb2Read((mb2MeminfoOffset + byteOffset) | 0));
 };
+
+/** 1 if the block has a basic meminfo tag, 0 if not. */
+export const mb2BasicMeminfoPresent = (): number => mb2IfParsed(mb2MeminfoOffset !== 0 ? 1 : 0);
 
 /** mem_lower in KiB (memory from 0, at most 640); 0 when the tag is absent. A bit pattern. */
-export const mb2BasicMemoryLowerKib = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  if (mb2MeminfoOffset === 0) return mb2Ok(0);
-  return mb2Ok(mb2Read((mb2MeminfoOffset + 8) | 0));
-};
+export const mb2BasicMemoryLowerKib = (): number => mb2MeminfoWord(8);
 
 /** mem_upper in KiB (memory from 1 MiB to the first hole); 0 when the tag is absent. A bit pattern. */
-export const mb2BasicMemoryUpperKib = (): number => {
-  const check: number = mb2CheckParsed();
-  if (check !== ERR_NONE) return check;
-  if (mb2MeminfoOffset === 0) return mb2Ok(0);
-  return mb2Ok(mb2Read((mb2MeminfoOffset + 12) | 0));
-};
+export const mb2BasicMemoryUpperKib = (): number => mb2MeminfoWord(12);
