@@ -289,17 +289,28 @@ export const allocRegion = (
 };
 
 /**
+ * Validates a call on a taken region [base, base + size) - free, protect, grow - and selects its
+ * space and root: the size, the range on `side`, no set-up window in it (ERR_PERMISSION: the
+ * set-up's, or unmapIOMemory's), every page taken (ERR_NOT_MAPPED: a double free changes nothing).
+ */
+const regionCheckTaken = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number, side: number): number => {
+  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
+  if (sizeCheck !== ERR_NONE) return sizeCheck;
+  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, side);
+  if (rangeCheck !== ERR_NONE) return rangeCheck;
+  if (regionTouchesWindow(baseLo, baseHi) === 1) return ERR_PERMISSION;
+  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  return ERR_NONE;
+};
+
+/**
  * FreeRegion: unmaps [base, base + size) and gives it back to its space: every page of it must be
  * taken (a range with any free page is ERR_NOT_MAPPED: a double free changes nothing); frames are
  * freed unless FIXED or IO; tables that empty are released at once.
  */
 export const freeRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number): number => {
-  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
-  if (sizeCheck !== ERR_NONE) return sizeCheck;
-  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, REGION_SIDE_ANY);
-  if (rangeCheck !== ERR_NONE) return rangeCheck;
-  if (regionTouchesWindow(baseLo, baseHi) === 1) return ERR_PERMISSION; // the set-up's, or unmapIOMemory's
-  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  const taken: number = regionCheckTaken(baseLo, baseHi, sizeLo, sizeHi, REGION_SIDE_ANY);
+  if (taken !== ERR_NONE) return taken;
   // giving the range back may split a free range: make sure a node is there before unmapping
   if (virtualSpaceNodesFree() < 1) return ERR_POOL_EXHAUSTED;
   const unmapped: number = walkUnmapRange(callRoot, baseLo, baseHi, callPages, 1);
@@ -320,12 +331,8 @@ const REGION_PROTECT_FLAGS: number = REGION_READWRITE | REGION_NO_EXECUTE | REGI
  */
 export const protectRegion = (baseLo: number, baseHi: number, sizeLo: number, sizeHi: number, flags: number): number => {
   if ((flags & ~REGION_PROTECT_FLAGS) !== 0) return ERR_INVALID_ARGUMENT;
-  const sizeCheck: number = regionCheckSize(sizeLo, sizeHi);
-  if (sizeCheck !== ERR_NONE) return sizeCheck;
-  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
-  if (rangeCheck !== ERR_NONE) return rangeCheck;
-  if (regionTouchesWindow(baseLo, baseHi) === 1) return ERR_PERMISSION;
-  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  const taken: number = regionCheckTaken(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
+  if (taken !== ERR_NONE) return taken;
   return walkProtectRange(callRoot, baseLo, baseHi, callPages, regionPageFlags(flags));
 };
 
@@ -423,12 +430,9 @@ export const resizeRegion = (
   const deltaLo: number = order > 0 ? sub64(newSizeLo, newSizeHi, sizeLo, sizeHi) : sub64(sizeLo, sizeHi, newSizeLo, newSizeHi);
   const deltaHi: number = pairHi;
   if (order < 0) return freeRegionTail(baseLo, baseHi, sizeLo, sizeHi, tailLo, tailHi, deltaLo, deltaHi);
-  // growing: the region itself must be taken, the tail free; a Target grows with it
-  regionCheckSize(sizeLo, sizeHi); // callPages: the region's current size
-  const rangeCheck: number = regionCheckRange(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
-  if (rangeCheck !== ERR_NONE) return rangeCheck;
-  if (regionTouchesWindow(baseLo, baseHi) === 1) return ERR_PERMISSION; // a set-up window is not a region
-  if (virtualSpaceIsAllocated(callSpace, baseLo, baseHi, callPages) !== 1) return ERR_NOT_MAPPED;
+  // growing: the region itself must be taken (a set-up window is not a region), the tail free; a Target grows with it
+  const taken: number = regionCheckTaken(baseLo, baseHi, sizeLo, sizeHi, (flags & REGION_USER) !== 0 ? 1 : 0);
+  if (taken !== ERR_NONE) return taken;
   let tailTargetLo: number = targetLo;
   let tailTargetHi: number = targetHi;
   if (targetLo !== 0 || targetHi !== 0) {
