@@ -250,6 +250,9 @@ const pathClear = (): number => {
   return 0;
 };
 
+/** The frame of the root loaded in CR3 (bits 12..51 of CR3). */
+export const tableActiveRoot = (): number => (portReadCr3Lo() >>> 12) | ((portReadCr3Hi() & 1048575) << 20);
+
 /**
  * The walk context, before a descent: `root` is walked towards (lo, hi). Its tables show in the
  * self-map if it is the root in CR3. (Nothing to do for the other strategies.)
@@ -257,7 +260,7 @@ const pathClear = (): number => {
 export const tableAccessPath = (root: number, lo: number, hi: number): number => {
   if (accessStrategy !== TABLES_RECURSIVE) return 0;
   pathClear();
-  const active: number = (portReadCr3Lo() >>> 12) | ((portReadCr3Hi() & 1048575) << 20);
+  const active: number = tableActiveRoot();
   pathActive = root === active ? 1 : 0;
   pathFlush = pathActive !== 0 || root === selfKernelRoot ? 1 : 0;
   pathLo = lo;
@@ -431,7 +434,7 @@ export const tableSelfMapLink = (root: number): number => {
  */
 export const tableAccessRecursive = (): number => {
   if (selfMapIndex < 0 || temporarySlotCount() < archLevels()) return ERR_NOT_INITIALISED;
-  const active: number = (portReadCr3Lo() >>> 12) | ((portReadCr3Hi() & 1048575) << 20);
+  const active: number = tableActiveRoot();
   const previous: number = accessStrategy;
   accessStrategy = TABLES_TEMPORARY; // read the loaded root through a slot to check its entry
   const entryLo: number = tableEntryRead(archLevels(), active, selfMapIndex);

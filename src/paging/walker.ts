@@ -19,7 +19,6 @@
  */
 import { ERR_NONE, ERR_ALREADY_MAPPED, ERR_NOT_MAPPED, ERR_OUT_OF_MEMORY } from '../errors.ts';
 import { add64, compareU64, pairHi, returnPair, shiftLeft64, frameToAddress } from '../int64/pair.ts';
-import { portReadCr3Lo, portReadCr3Hi } from '../port/port.ts';
 import { frameAlloc, frameAllocBelow, frameAllocContiguous, frameFree, frameFreeRange } from '../memory/frame-bitmap.ts';
 import { frameCounterGet, frameCounterSet, frameCounterAdd } from '../memory/frame-counters.ts';
 import {
@@ -39,7 +38,7 @@ import {
   archFrameLimit,
 } from './backend.ts';
 import { tableEntryRead, tableEntryWrite, tableEntryHi, tableZero, tableFrameAlloc, tableFrameLimit, tableAccessDone } from './table-access.ts';
-import { tableAccessPath, tableAccessLinked, tableLinkFlags, tableAccessWantsPath } from './table-access.ts';
+import { tableAccessPath, tableAccessLinked, tableLinkFlags, tableAccessWantsPath, tableActiveRoot } from './table-access.ts';
 import { tlbGatherBegin, tlbGatherLeaf, tlbGatherTableChange, tlbGatherFinish } from './tlb-gather.ts';
 import { PAGE_FOREIGN, PAGE_GLOBAL } from './page-flags.ts';
 
@@ -80,8 +79,7 @@ export const walkSetKernelRoot = (root: number): number => {
  * root, whose kernel mappings every loaded root shares.
  */
 export const walkRootIsActive = (root: number): number => {
-  const active: number = (portReadCr3Lo() >>> 12) | ((portReadCr3Hi() & 1048575) << 20);
-  return active === root || root === walkKernelRoot ? 1 : 0;
+  return tableActiveRoot() === root || root === walkKernelRoot ? 1 : 0;
 };
 
 /** Pages (4 KiB) that one entry at `level` maps, as a shift: 0, 9 (or 10), 18... */
@@ -183,7 +181,7 @@ export const walkDescend = (root: number, lo: number, hi: number, targetLevel: n
         walkLevel = level;
         return create === WALK_CREATE ? ERR_ALREADY_MAPPED : table;
       }
-      if (create !== 0 && (archEntryFlags(entryLo, entryHi) & tableFlags) !== tableFlags) {
+      if (create !== WALK_LOOK && (archEntryFlags(entryLo, entryHi) & tableFlags) !== tableFlags) {
         const widenedLo: number = archTableEntryWiden(entryLo, entryHi, tableFlags);
         tableEntryWrite(level, table, index, widenedLo, pairHi);
         tlbGatherTableChange(0);
@@ -221,7 +219,7 @@ export const walkDescendLevel = (): number => walkLevel;
  */
 const walkReleaseEmpty = (root: number, lo: number, hi: number): number => {
   for (let level: number = 1; level < archLevels(); level = (level + 1) | 0) {
-    const parent: number = walkDescend(root, lo, hi, (level + 1) | 0, 0, 0);
+    const parent: number = walkDescend(root, lo, hi, (level + 1) | 0, 0, WALK_LOOK);
     if (walkLevel !== level + 1) continue; // the path ends above this level: nothing to release here
     const index: number = archIndexOf((level + 1) | 0, lo, hi);
     const entryLo: number = tableEntryRead((level + 1) | 0, parent, index);
@@ -256,7 +254,7 @@ const walkClearRange = (root: number, lo: number, hi: number, pages: number, fre
   while (done < pages) {
     const vaLo: number = walkAdvance(lo, hi, done);
     const vaHi: number = pairHi;
-    const table: number = walkDescend(root, vaLo, vaHi, 1, 0, 0);
+    const table: number = walkDescend(root, vaLo, vaHi, 1, 0, WALK_LOOK);
     const level: number = walkLevel;
     const entries: number = archTableEntries(level);
     const spanShift: number = walkSpanPagesShift(level);
@@ -290,20 +288,26 @@ const walkClearRange = (root: number, lo: number, hi: number, pages: number, fre
 };
 
 /**
+ * The table holding a large leaf that straddles the page boundary at (lo, hi) - the leaf maps
+ * (lo, hi) and starts below it - or -1; walkLevel is the leaf's level.
+ */
+const walkStraddlingLeaf = (root: number, lo: number, hi: number): number => {
+  const table: number = walkDescend(root, lo, hi, 1, 0, WALK_LOOK);
+  const level: number = walkLevel;
+  if (level === 1) return -1;
+  const entryLo: number = tableEntryRead(level, table, archIndexOf(level, lo, hi));
+  const entryHi: number = tableEntryHi;
+  if (archEntryPresent(entryLo, entryHi) === 0 || archEntryIsLeaf(level, entryLo, entryHi) === 0) return -1;
+  // a boundary at the leaf's own start needs no split
+  return ((lo >>> 12) & ((1 << walkSpanPagesShift(level)) - 1)) === 0 ? -1 : table;
+};
+
+/**
  * How many splits it takes so that no large leaf straddles the page boundary at (lo, hi): for
  * each large leaf around it, one table per level down to 4 KiB pages.
  */
-const walkSplitsNeeded = (root: number, lo: number, hi: number): number => {
-  const table: number = walkDescend(root, lo, hi, 1, 0, 0);
-  const level: number = walkLevel;
-  if (level === 1) return 0;
-  const entryLo: number = tableEntryRead(level, table, archIndexOf(level, lo, hi));
-  const entryHi: number = tableEntryHi;
-  if (archEntryPresent(entryLo, entryHi) === 0 || archEntryIsLeaf(level, entryLo, entryHi) === 0) return 0;
-  // a boundary at the leaf's own start needs no split
-  const inside: number = (lo >>> 12) & ((1 << walkSpanPagesShift(level)) - 1);
-  return inside === 0 ? 0 : (level - 1) | 0;
-};
+const walkSplitsNeeded = (root: number, lo: number, hi: number): number =>
+  walkStraddlingLeaf(root, lo, hi) < 0 ? 0 : (walkLevel - 1) | 0;
 
 /**
  * Replaces the large leaf that holds (lo, hi) by a table of next-smaller leaves with the same
@@ -312,14 +316,12 @@ const walkSplitsNeeded = (root: number, lo: number, hi: number): number => {
  */
 const walkSplitAt = (root: number, lo: number, hi: number): number => {
   while (true) {
-    const table: number = walkDescend(root, lo, hi, 1, 0, 0);
+    const table: number = walkStraddlingLeaf(root, lo, hi);
+    if (table < 0) return ERR_NONE;
     const level: number = walkLevel;
-    if (level === 1) return ERR_NONE;
     const index: number = archIndexOf(level, lo, hi);
     const entryLo: number = tableEntryRead(level, table, index);
     const entryHi: number = tableEntryHi;
-    if (archEntryPresent(entryLo, entryHi) === 0 || archEntryIsLeaf(level, entryLo, entryHi) === 0) return ERR_NONE;
-    if (((lo >>> 12) & ((1 << walkSpanPagesShift(level)) - 1)) === 0) return ERR_NONE; // the boundary is the leaf's own start
     const flags: number = archEntryFlags(entryLo, entryHi);
     const first: number = archEntryFrame(level, entryLo, entryHi);
     const child: number = walkTakeSpare();
@@ -423,7 +425,7 @@ export const walkMapRange = (
       largeRun = frameAllocContiguous(spanPages, spanPages);
       if (largeRun < 0) level = 1;
     }
-    const table: number = walkDescend(root, vaLo, vaHi, level, flags, 1);
+    const table: number = walkDescend(root, vaLo, vaHi, level, flags, WALK_CREATE);
     if (table < 0) {
       if (largeRun >= 0) frameFreeRange(largeRun, 1 << walkSpanPagesShift(level));
       status = table;
@@ -485,7 +487,7 @@ export const walkMapRange = (
  * ERR_NOT_MAPPED; walkTranslatedLevel/Flags/Frame then describe the leaf.
  */
 export const walkTranslate = (root: number, lo: number, hi: number): number => {
-  const table: number = walkDescend(root, lo, hi, 1, 0, 0);
+  const table: number = walkDescend(root, lo, hi, 1, 0, WALK_LOOK);
   const level: number = walkLevel;
   const entryLo: number = tableEntryRead(level, table, archIndexOf(level, lo, hi));
   const entryHi: number = tableEntryHi;
@@ -513,7 +515,7 @@ export const walkRangeIsUnmapped = (root: number, lo: number, hi: number, pages:
   while (done < pages) {
     const vaLo: number = walkAdvance(lo, hi, done);
     const vaHi: number = pairHi;
-    const table: number = walkDescend(root, vaLo, vaHi, 1, 0, 0);
+    const table: number = walkDescend(root, vaLo, vaHi, 1, 0, WALK_LOOK);
     const level: number = walkLevel;
     const entryLo: number = tableEntryRead(level, table, archIndexOf(level, vaLo, vaHi));
     if (archEntryPresent(entryLo, tableEntryHi) !== 0) {
