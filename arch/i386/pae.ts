@@ -34,12 +34,8 @@ import {
   PAGE_NO_EXECUTE,
 } from '../../src/paging/page-flags.ts';
 import { FEATURE_NX, FEATURE_GLOBAL_PAGES } from '../../src/paging/paging-modes.ts';
-import { entryLeafLowBits, entryLowFlags } from '../../src/paging/entry-flag-bits.ts';
+import { entryLeafLowBits, entryLowFlags, ENTRY_PRESENT, ENTRY_WRITABLE, ENTRY_USER, ENTRY_LARGE } from '../../src/paging/entry-flag-bits.ts';
 
-const PAE_P: number = 1;
-const PAE_RW: number = 2;
-const PAE_US: number = 4;
-const PAE_PS: number = 128;
 const PAE_NX_HI: number = -2147483648;
 const PAE_FRAME_HI_MASK: number = 1048575;
 /** The level of the PDPT: its entries are PDPTEs. */
@@ -74,11 +70,11 @@ export const paeIndexOf = (level: number, lo: number): number => {
  * `flags` asks (rights there are reserved bits). 0:0 at levels that hold no table pointers.
  */
 export const paeEncodeTable = (frame: number, level: number, flags: number): number => {
-  let lo: number = (frame << 12) | PAE_P;
+  let lo: number = (frame << 12) | ENTRY_PRESENT;
   if (level === PAE_PDPT_LEVEL) lo = lo | PAE_ROOT_MARK;
   else if (level === 2) {
-    if ((flags & PAGE_WRITE) !== 0) lo = lo | PAE_RW;
-    if ((flags & PAGE_USER) !== 0) lo = lo | PAE_US;
+    if ((flags & PAGE_WRITE) !== 0) lo = lo | ENTRY_WRITABLE;
+    if ((flags & PAGE_USER) !== 0) lo = lo | ENTRY_USER;
   } else return returnPair(0, 0);
   return returnPair(lo, (frame >>> 20) & PAE_FRAME_HI_MASK);
 };
@@ -94,7 +90,7 @@ export const paeEncodeLeaf = (frame: number, level: number, flags: number, featu
 /** 1 when a present entry at `level` is a leaf: every PTE, a PDE with PS; never a PDPTE. */
 export const paeEntryIsLeaf = (level: number, lo: number): number => {
   if (level === 1) return 1;
-  if (level === 2 && (lo & PAE_PS) !== 0) return 1;
+  if (level === 2 && (lo & ENTRY_LARGE) !== 0) return 1;
   return 0;
 };
 
@@ -116,8 +112,8 @@ export const paeEntryFlags = (lo: number, hi: number): number => {
 export const paeTableEntryWiden = (lo: number, hi: number, flags: number): number => {
   let widened: number = lo;
   if ((lo & PAE_ROOT_MARK) === 0) {
-    if ((flags & PAGE_WRITE) !== 0) widened = widened | PAE_RW;
-    if ((flags & PAGE_USER) !== 0) widened = widened | PAE_US;
+    if ((flags & PAGE_WRITE) !== 0) widened = widened | ENTRY_WRITABLE;
+    if ((flags & PAGE_USER) !== 0) widened = widened | ENTRY_USER;
   }
   return returnPair(widened, hi);
 };

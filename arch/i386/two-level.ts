@@ -23,12 +23,8 @@ import {
   PAGE_USER,
 } from '../../src/paging/page-flags.ts';
 import { FEATURE_GLOBAL_PAGES, FEATURE_LARGE_PAGES } from '../../src/paging/paging-modes.ts';
-import { entryLeafLowBits, entryLowFlags } from '../../src/paging/entry-flag-bits.ts';
+import { entryLeafLowBits, entryLowFlags, ENTRY_PRESENT, ENTRY_WRITABLE, ENTRY_USER, ENTRY_LARGE } from '../../src/paging/entry-flag-bits.ts';
 
-const TWO_LEVEL_P: number = 1;
-const TWO_LEVEL_RW: number = 2;
-const TWO_LEVEL_US: number = 4;
-const TWO_LEVEL_PS: number = 128;
 /** 0xFFC00000: physical bits 22-31 of a 4 MiB leaf. */
 const TWO_LEVEL_LARGE_BASE: number = -4194304;
 /** PSE-36: physical bits 32-39 sit in PDE bits 13-20. */
@@ -65,9 +61,9 @@ export const twoLevelIndexOf = (level: number, lo: number): number => {
  */
 export const twoLevelEncodeTable = (frame: number, level: number, flags: number): number => {
   if (level !== 2) return 0;
-  let entry: number = (frame << 12) | TWO_LEVEL_P;
-  if ((flags & PAGE_WRITE) !== 0) entry = entry | TWO_LEVEL_RW;
-  if ((flags & PAGE_USER) !== 0) entry = entry | TWO_LEVEL_US;
+  let entry: number = (frame << 12) | ENTRY_PRESENT;
+  if ((flags & PAGE_WRITE) !== 0) entry = entry | ENTRY_WRITABLE;
+  if ((flags & PAGE_USER) !== 0) entry = entry | ENTRY_USER;
   return entry;
 };
 
@@ -89,7 +85,7 @@ export const twoLevelEncodeLeaf = (frame: number, level: number, flags: number, 
  */
 export const twoLevelEntryIsLeaf = (level: number, entry: number, features: number): number => {
   if (level === 1) return 1;
-  if (level === 2 && (entry & TWO_LEVEL_PS) !== 0 && (features & FEATURE_LARGE_PAGES) !== 0) return 1;
+  if (level === 2 && (entry & ENTRY_LARGE) !== 0 && (features & FEATURE_LARGE_PAGES) !== 0) return 1;
   return 0;
 };
 
@@ -110,7 +106,7 @@ export const twoLevelEntryFlags = (entry: number): number => entryLowFlags(entry
 /** A table PDE with the rights of `flags` added. */
 export const twoLevelTableEntryWiden = (entry: number, flags: number): number => {
   let widened: number = entry;
-  if ((flags & PAGE_WRITE) !== 0) widened = widened | TWO_LEVEL_RW;
-  if ((flags & PAGE_USER) !== 0) widened = widened | TWO_LEVEL_US;
+  if ((flags & PAGE_WRITE) !== 0) widened = widened | ENTRY_WRITABLE;
+  if ((flags & PAGE_USER) !== 0) widened = widened | ENTRY_USER;
   return widened;
 };

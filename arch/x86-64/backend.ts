@@ -25,12 +25,8 @@ import {
   PAGE_USER,
   PAGE_NO_EXECUTE,
 } from '../../src/paging/page-flags.ts';
-import { entryLeafLowBits, entryLowFlags } from '../../src/paging/entry-flag-bits.ts';
+import { entryLeafLowBits, entryLowFlags, ENTRY_PRESENT, ENTRY_WRITABLE, ENTRY_USER, ENTRY_LARGE } from '../../src/paging/entry-flag-bits.ts';
 
-const X64_P: number = 1;
-const X64_RW: number = 2;
-const X64_US: number = 4;
-const X64_PS: number = 128;
 const X64_NX_HI: number = -2147483648;
 const X64_FRAME_HI_MASK: number = 1048575;
 
@@ -69,9 +65,9 @@ export const archIndexOf = (level: number, lo: number, hi: number): number => sh
  */
 export const archEncodeTable = (frame: number, level: number, flags: number): number => {
   if (level < 2) return returnPair(0, 0);
-  let lo: number = (frame << 12) | X64_P;
-  if ((flags & PAGE_WRITE) !== 0) lo = lo | X64_RW;
-  if ((flags & PAGE_USER) !== 0) lo = lo | X64_US;
+  let lo: number = (frame << 12) | ENTRY_PRESENT;
+  if ((flags & PAGE_WRITE) !== 0) lo = lo | ENTRY_WRITABLE;
+  if ((flags & PAGE_USER) !== 0) lo = lo | ENTRY_USER;
   return returnPair(lo, (frame >>> 20) & X64_FRAME_HI_MASK);
 };
 
@@ -84,17 +80,17 @@ export const archEncodeLeaf = (frame: number, level: number, flags: number): num
 };
 
 /** 1 when the entry is present (hi is part of the interface, for formats that need it). */
-export const archEntryPresent = (lo: number, hi: number): number => lo & X64_P;
+export const archEntryPresent = (lo: number, hi: number): number => lo & ENTRY_PRESENT;
 /** 1 when a present entry at `level` is a leaf (level 1, or PS above it). */
 export const archEntryIsLeaf = (level: number, lo: number, hi: number): number => {
   if (level === 1) return 1;
-  return (lo & X64_PS) !== 0 ? 1 : 0;
+  return (lo & ENTRY_LARGE) !== 0 ? 1 : 0;
 };
 /** The frame an entry points to (a table, or the first frame of a leaf). */
 export const archEntryFrame = (level: number, lo: number, hi: number): number => {
   const frame: number = (lo >>> 12) | ((hi & X64_FRAME_HI_MASK) << 20);
   // a large leaf's bit 12 is PAT, not an address bit
-  return level > 1 && (lo & X64_PS) !== 0 ? frame & ~((1 << (9 * (level - 1))) - 1) : frame;
+  return level > 1 && (lo & ENTRY_LARGE) !== 0 ? frame & ~((1 << (9 * (level - 1))) - 1) : frame;
 };
 /** The page flags an entry grants. */
 export const archEntryFlags = (lo: number, hi: number): number => {
@@ -104,8 +100,8 @@ export const archEntryFlags = (lo: number, hi: number): number => {
 /** A table entry with the rights of `flags` added (rights of intermediate entries only grow). */
 export const archTableEntryWiden = (lo: number, hi: number, flags: number): number => {
   let widened: number = lo;
-  if ((flags & PAGE_WRITE) !== 0) widened = widened | X64_RW;
-  if ((flags & PAGE_USER) !== 0) widened = widened | X64_US;
+  if ((flags & PAGE_WRITE) !== 0) widened = widened | ENTRY_WRITABLE;
+  if ((flags & PAGE_USER) !== 0) widened = widened | ENTRY_USER;
   return returnPair(widened, hi);
 };
 /** 1 when changing a root entry of the active space needs a CR3 reload (PAE's PDPTE registers). */
